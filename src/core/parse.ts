@@ -1,0 +1,153 @@
+/**
+ * Parsing with source offsets. jsonc-parser tolerates comments and trailing commas, never throws,
+ * and gives every key and value an offset, which hovers, diagnostics and quick fixes all need.
+ */
+import { findNodeAtLocation, findNodeAtOffset, getNodePath, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { Node, ParseError } from 'jsonc-parser';
+import type { JsonPath, SourceRange, SyntaxProblem } from './types';
+
+/** Tokens Python's json module writes for non-finite floats; real configs contain them (Mamba's time_step_limit). */
+const PYTHON_NONFINITE = /^-?(Infinity|NaN)$/;
+
+/** A parsed document: the tree (absent only when nothing could be read), its problems, and position helpers. */
+export interface ParsedConfig {
+  text: string;
+  root: Node | undefined;
+  problems: SyntaxProblem[];
+  /** Offsets at which each line starts, for line/column conversion. */
+  lineStarts: number[];
+}
+
+/** Parses a config's text; never throws. */
+export function parseConfig(text: string): ParsedConfig {
+  const errors: ParseError[] = [];
+  // A UTF-8 byte-order mark is legal at the start of a file; jsonc-parser would call it an invalid symbol.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const body = bom ? ' ' + text.slice(1) : text;
+  const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  const lineStarts = computeLineStarts(text);
+  const problems = errors.map((e): SyntaxProblem => {
+    const token = text.slice(e.offset, e.offset + e.length);
+    const tolerated = PYTHON_NONFINITE.test(token);
+    const { line, column } = positionAt(lineStarts, e.offset);
+    return {
+      message: tolerated
+        ? `${token} is not standard JSON (Python writes it for a non-finite float); read as ${token}`
+        : `${describeParseError(printParseErrorCode(e.error))} at line ${line + 1}, column ${column + 1}`,
+      range: { offset: e.offset, length: Math.max(1, e.length) },
+      line,
+      column,
+      tolerated,
+    };
+  });
+  return { text, root: root && root.type === 'object' ? root : root, problems, lineStarts };
+}
+
+function describeParseError(code: string): string {
+  switch (code) {
+    case 'InvalidSymbol': return 'Invalid symbol';
+    case 'InvalidNumberFormat': return 'Invalid number';
+    case 'PropertyNameExpected': return 'Property name expected';
+    case 'ValueExpected': return 'Value expected';
+    case 'ColonExpected': return 'Colon expected';
+    case 'CommaExpected': return 'Comma expected';
+    case 'CloseBraceExpected': return 'Closing brace expected';
+    case 'CloseBracketExpected': return 'Closing bracket expected';
+    case 'EndOfFileExpected': return 'End of file expected';
+    case 'UnexpectedEndOfString': return 'Unterminated string';
+    case 'UnexpectedEndOfComment': return 'Unterminated comment';
+    default: return code.replace(/([a-z])([A-Z])/g, '$1 $2');
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 /* \r */) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    } else if (c === 10 /* \n */) {
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+/** Zero-based line and column of an offset. */
+export function positionAt(lineStarts: number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, column: offset - (lineStarts[lo] ?? 0) };
+}
+
+/** The node at a path, or undefined. */
+export function nodeAt(parsed: ParsedConfig, path: JsonPath): Node | undefined {
+  return parsed.root ? findNodeAtLocation(parsed.root, path) : undefined;
+}
+
+/** The plain value at a path (objects and arrays materialised), or undefined. */
+export function valueAt(parsed: ParsedConfig, path: JsonPath): unknown {
+  const node = nodeAt(parsed, path);
+  return node ? getNodeValue(node) : undefined;
+}
+
+/** True when the object at `path` has the property `key` (even when its value is null). */
+export function hasKey(parsed: ParsedConfig, path: JsonPath, key: string): boolean {
+  return propertyNode(parsed, [...path, key]) !== undefined;
+}
+
+/** The property node (key + value) for a path ending in a key, or undefined. */
+export function propertyNode(parsed: ParsedConfig, path: JsonPath): Node | undefined {
+  const value = nodeAt(parsed, path);
+  return value?.parent?.type === 'property' ? value.parent : undefined;
+}
+
+/** The range of the value at a path; falls back to the nearest existing ancestor, then the document start. */
+export function rangeOf(parsed: ParsedConfig, path: JsonPath): SourceRange {
+  for (let n = path.length; n >= 0; n--) {
+    const node = nodeAt(parsed, path.slice(0, n));
+    if (node) return { offset: node.offset, length: node.length };
+  }
+  return { offset: 0, length: 0 };
+}
+
+/** The range of the key of a property at a path (for "remove this field" fixes and key hovers). */
+export function keyRangeOf(parsed: ParsedConfig, path: JsonPath): SourceRange | undefined {
+  const prop = propertyNode(parsed, path);
+  const key = prop?.children?.[0];
+  return key ? { offset: key.offset, length: key.length } : undefined;
+}
+
+/** What sits at an offset: the JSON path, and whether the offset is on a key or a value. */
+export interface Location {
+  path: JsonPath;
+  onKey: boolean;
+  node: Node;
+}
+
+/** Finds the property key or value under an offset (for hovers). */
+export function locate(parsed: ParsedConfig, offset: number): Location | undefined {
+  if (!parsed.root) return undefined;
+  const node = findNodeAtOffset(parsed.root, offset, true);
+  if (!node) return undefined;
+  const parent = node.parent;
+  if (parent?.type === 'property' && parent.children?.[0] === node) {
+    const valueNode = parent.children[1];
+    const path = valueNode ? getNodePath(valueNode) : [...getNodePath(parent), node.value as string];
+    return { path, onKey: true, node };
+  }
+  return { path: getNodePath(node), onKey: false, node };
+}
+
+/** Dotted form of a path for messages: `text_config.layer_types[3]`. */
+export function pathToString(path: JsonPath): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s;
+}

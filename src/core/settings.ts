@@ -1,0 +1,37 @@
+/**
+ * The user's choices that every surface shares, mirroring `contributes.configuration` (`kvLens.*`).
+ * Pure: the editor layer reads them from VS Code, the CLI from flags, the webview from its controls.
+ */
+import type { KvDtype, Severity } from './types';
+
+/** A rule's configured severity, or `off` to disable it. */
+export type RuleSeverity = Severity | 'off';
+
+/** Settings mirrored from package.json `contributes.configuration` (keys without the `kvLens.` prefix). */
+export interface KvLensSettings {
+  /** Context length for costs; 0 means the model's maximum context. */
+  context: number;
+  /** Concurrent sequences. */
+  batch: number;
+  /** KV cache element format; `auto` means the model's dtype. */
+  kvDtype: KvDtype | 'auto';
+  /** Tensor-parallel degree. */
+  tensorParallel: number;
+  /** GPU memory per GPU in GiB, for the inverse questions (what fits). */
+  gpuMemoryGiB: number;
+  /** Per-rule severity overrides, by rule code (`kv-lens.kv-heads-not-divisor`) or `off`. */
+  ruleSeverities: Record<string, RuleSeverity>;
+  /** Extra globs of files to treat as model configs even when their content does not say so. */
+  extraGlobs: string[];
+}
+
+/** Defaults: the model's own context and dtype, one sequence, one GPU of 80 GiB. */
+export const DEFAULT_SETTINGS: KvLensSettings = {
+  context: 0,
+  batch: 1,
+  kvDtype: 'auto',
+  tensorParallel: 1,
+  gpuMemoryGiB: 80,
+  ruleSeverities: {},
+  extraGlobs: [],
+};
