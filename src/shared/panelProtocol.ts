@@ -1,0 +1,195 @@
+/**
+ * The one typed protocol between the extension and the KV Lens panel webview.
+ *
+ * Design: the extension sends the config's *text* (plus its uri and the user's settings); the webview
+ * analyses it with the browser-safe core (`src/core/`) and recomputes every figure locally as the user
+ * moves controls. Text is small, structured-clone safe and the single source of truth; an Analysis
+ * would drag jsonc-parser trees across the channel and go stale the moment a control changes.
+ *
+ * Handshake: the webview posts {@link PanelReady} once its listeners are installed; the extension
+ * queues everything until then (messages posted to a webview that is still loading are lost).
+ *
+ * Requests that need an answer (export) follow `src/shared/messaging.ts`: the request carries a
+ * `messageId`, the answer quotes it as `inReplyTo`.
+ *
+ * Pure types and guards: no `vscode`, no DOM, no node imports.
+ */
+import type { KvDtype } from '../core/types';
+import type { KvLensSettings } from '../core/settings';
+import type { ReplyEnvelope, RequestEnvelope } from './messaging';
+
+/** The webview view type registered for the panel and its serializer (`onWebviewPanel:kvLens.panel`). */
+export const PANEL_VIEW_TYPE = 'kvLens.panel';
+
+/** Settings the panel uses, a subset of {@link KvLensSettings} (controls start from these). */
+export type PanelSettings = Pick<KvLensSettings, 'context' | 'batch' | 'kvDtype' | 'tensorParallel' | 'gpuMemoryGiB'>;
+
+// ---------------------------------------------------------------------------------------------
+// Benchmarks (filled by the benchmark feature; the panel only displays them)
+// ---------------------------------------------------------------------------------------------
+
+/** One timed benchmark case: a grouping variant in one phase at one shape on one execution provider. */
+export interface PanelBenchmarkResult {
+  /** The grouping variant measured; only the KV head count differs between variants of one model. */
+  variant: { kvHeads: number; label?: string };
+  /** `decode`: one new token against `context` cached tokens; `prefill`: `context` prompt tokens. */
+  phase: 'decode' | 'prefill';
+  context: number;
+  batch: number;
+  /** Element format of the run (`fp32`, `fp16`, ...). */
+  dtype: string;
+  /** Execution provider that ran it (`cpu`, `webgpu`, `cuda`). */
+  ep: string;
+  medianMs: number;
+  p10Ms: number;
+  p90Ms: number;
+  /** Minimum bytes / median time, in GB/s (1e9). */
+  achievedGBps: number;
+  /** The machine's bandwidth ceiling in GB/s (measured triad on CPU, published peak on GPU). */
+  ceilingGBps: number;
+  /** Speed-up over the MHA variant of the same phase and shape (MHA median / this median). */
+  speedup: number;
+  /** The theoretical bound for that speed-up (query heads / KV heads for decode). */
+  bound: number;
+}
+
+/** A finished benchmark run as the panel shows it. */
+export interface PanelBenchmarkRun {
+  results: PanelBenchmarkResult[];
+  /** Where it ran, in words (CPU model, GPU adapter, onnxruntime version). */
+  provenance?: string;
+  /** ISO date of the run. */
+  date?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extension -> webview
+// ---------------------------------------------------------------------------------------------
+
+/** The config to show: sent after `ready`, and again (debounced) whenever the document changes. */
+export interface PanelDocumentMessage {
+  type: 'document';
+  /** The document's uri, as `Uri.toString()`; the serializer reopens it after a reload. */
+  uri: string;
+  /** A short name for the title (`Meta-Llama-3-8B-Instruct/config.json`). */
+  displayName: string;
+  /** The full text, unparsed: the webview parses it with the core and shows parse errors itself. */
+  text: string;
+  /** The document version it was read at, so stale updates can be ignored. */
+  version: number;
+}
+
+/** The user's `kvLens.*` settings, sent after `ready` and whenever they change. */
+export interface PanelSettingsMessage {
+  type: 'settings';
+  settings: PanelSettings;
+}
+
+/** Benchmark results for this panel's config; replaces any shown before. */
+export interface PanelBenchmarkMessage {
+  type: 'benchmarkResults';
+  run: PanelBenchmarkRun;
+}
+
+/** The document could not be read (deleted, or not openable after a reload): say so, keep the last view. */
+export interface PanelDocumentErrorMessage {
+  type: 'documentError';
+  uri: string;
+  message: string;
+}
+
+/** The answer to {@link PanelExportRequest}: whether the file was written, and where. */
+export interface PanelExportReply {
+  type: 'exportResult';
+  /** `saved`: written to `path`; `cancelled`: the user closed the dialog; `failed`: see `message`. */
+  outcome: 'saved' | 'cancelled' | 'failed';
+  path?: string;
+  message?: string;
+}
+
+/** Everything the extension posts to the webview. */
+export type ToPanelMessage =
+  | PanelDocumentMessage
+  | PanelSettingsMessage
+  | PanelBenchmarkMessage
+  | PanelDocumentErrorMessage
+  | ReplyEnvelope<PanelExportReply>;
+
+// ---------------------------------------------------------------------------------------------
+// Webview -> extension
+// ---------------------------------------------------------------------------------------------
+
+/** The webview's listeners are installed: the extension may now post (and flushes its queue). */
+export interface PanelReady {
+  type: 'ready';
+}
+
+/** Save figures to a file the user picks (a save dialog), replied to with {@link PanelExportReply}. */
+export interface PanelExportRequest {
+  type: 'export';
+  format: 'json' | 'csv';
+  /** File name proposed in the dialog, next to the config. */
+  suggestedName: string;
+  /** The file's full content, produced by the webview from what it shows. */
+  content: string;
+}
+
+/** Put text on the clipboard (the Markdown table); webviews cannot rely on `navigator.clipboard`. */
+export interface PanelCopyMessage {
+  type: 'copy';
+  text: string;
+  /** What was copied, for the confirmation ("KV cost table"). */
+  what: string;
+}
+
+/** Open the config in an editor beside the panel (from the parse-error view). */
+export interface PanelRevealMessage {
+  type: 'revealSource';
+  /** Offset to put the cursor at (a parse error's position). */
+  offset?: number;
+}
+
+/** Everything the webview posts to the extension. */
+export type FromPanelMessage = PanelReady | RequestEnvelope<PanelExportRequest> | PanelCopyMessage | PanelRevealMessage;
+
+/** The webview's persisted state (`vscode.setState`), which the serializer receives after a reload. */
+export interface PanelPersistedState {
+  /** Schema version of this object; bump when its shape changes. */
+  v: 1;
+  uri: string;
+  displayName?: string;
+  /** The last text seen, so the panel draws immediately after a reload, before the extension answers. */
+  text?: string;
+  controls?: PanelControls;
+  benchmarks?: PanelBenchmarkRun;
+}
+
+/** The panel's own controls, persisted so a reload keeps what the user chose. */
+export interface PanelControls {
+  kvDtype: KvDtype | 'auto';
+  tp: number;
+  gpuMemGiB: number;
+  batch: number;
+  /** Tokens; 0 means the model's maximum context. */
+  context: number;
+  /** The what-if KV head count; undefined means the model's own. */
+  whatIfKvHeads?: number;
+}
+
+const TO_PANEL_TYPES: ReadonlySet<string> = new Set(['document', 'settings', 'benchmarkResults', 'documentError', 'exportResult']);
+const FROM_PANEL_TYPES: ReadonlySet<string> = new Set(['ready', 'export', 'copy', 'revealSource']);
+
+/** Runtime guard for messages arriving in the webview (anything can call `window.postMessage`). */
+export function isToPanelMessage(value: unknown): value is ToPanelMessage {
+  return typeof value === 'object' && value !== null && TO_PANEL_TYPES.has((value as { type?: unknown }).type as string);
+}
+
+/** Runtime guard for messages arriving in the extension from the webview. */
+export function isFromPanelMessage(value: unknown): value is FromPanelMessage {
+  return typeof value === 'object' && value !== null && FROM_PANEL_TYPES.has((value as { type?: unknown }).type as string);
+}
+
+/** True when a persisted state object has the shape this version writes (the serializer's input is untrusted). */
+export function isPanelPersistedState(value: unknown): value is PanelPersistedState {
+  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && typeof (value as { uri?: unknown }).uri === 'string';
+}
