@@ -28,27 +28,39 @@ export type PanelSettings = Pick<KvLensSettings, 'context' | 'batch' | 'kvDtype'
 // Benchmarks (filled by the benchmark feature; the panel only displays them)
 // ---------------------------------------------------------------------------------------------
 
-/** One timed benchmark case: a grouping variant in one phase at one shape on one execution provider. */
+/**
+ * One timed benchmark case: a grouping variant in one phase at one shape on one execution provider.
+ * A structural subset of the benchmark worker's `BenchResult`: map `speedupVsMha` -> `speedup` and
+ * `speedupBound` -> `bound`, the rest carries over as is.
+ */
 export interface PanelBenchmarkResult {
   /** The grouping variant measured; only the KV head count differs between variants of one model. */
-  variant: { kvHeads: number; label?: string };
-  /** `decode`: one new token against `context` cached tokens; `prefill`: `context` prompt tokens. */
+  variant: { kvHeads: number; label?: string; groupSize?: number };
+  /** `decode`: one new token against `context` cached tokens; `prefill`: the prompt, causal. */
   phase: 'decode' | 'prefill';
+  /** Decode: past tokens. Prefill: 0 (then `prompt` says how many tokens). */
   context: number;
+  /** New tokens per run (prefill length), when known. */
+  prompt?: number;
   batch: number;
   /** Element format of the run (`fp32`, `fp16`, ...). */
   dtype: string;
   /** Execution provider that ran it (`cpu`, `webgpu`, `cuda`). */
   ep: string;
+  /** The implementation timed (`gqa`, `attention`, ...), when several were. */
+  path?: string;
+  /** True for the fastest path of this variant at this shape; when any result has it, only those are charted. */
+  headline?: boolean;
   medianMs: number;
   p10Ms: number;
   p90Ms: number;
+  tokensPerS?: number;
   /** Minimum bytes / median time, in GB/s (1e9). */
   achievedGBps: number;
-  /** The machine's bandwidth ceiling in GB/s (measured triad on CPU, published peak on GPU). */
-  ceilingGBps: number;
-  /** Speed-up over the MHA variant of the same phase and shape (MHA median / this median). */
-  speedup: number;
+  /** The machine's bandwidth ceiling in GB/s (measured triad on CPU, published peak on GPU), when known. */
+  ceilingGBps?: number;
+  /** Speed-up over the MHA variant of the same phase and shape (MHA median / this median), when MHA ran. */
+  speedup?: number;
   /** The theoretical bound for that speed-up (query heads / KV heads for decode). */
   bound: number;
 }
