@@ -1,0 +1,172 @@
+/**
+ * The attention fields lint rules and hovers look at, with every alias KV-RULES.md lists, and helpers to
+ * read one object of the document (the top level or the language-model part) as raw JSON values.
+ * Pure: no `vscode`, no `node:` imports.
+ */
+import { getNodeValue } from 'jsonc-parser';
+import { nodeAt, pathToString } from './parse';
+import type { ParsedConfig } from './parse';
+import type { JsonPath, ModelDescription } from './types';
+
+/** A quantity several field names can spell. */
+export type Quantity =
+  | 'queryHeads'
+  | 'kvHeads'
+  | 'hiddenSize'
+  | 'headDim'
+  | 'numLayers'
+  | 'maxContext'
+  | 'slidingWindow';
+
+/** Field names per quantity, in the order transformers' config classes prefer them. Paths are relative to a part. */
+export const ALIASES: Record<Quantity, JsonPath[]> = {
+  queryHeads: [['num_attention_heads'], ['n_head'], ['n_heads'], ['num_heads'], ['decoder_attention_heads']],
+  kvHeads: [['num_key_value_heads'], ['num_kv_heads'], ['n_head_kv'], ['attn_config', 'kv_n_heads'], ['multi_query_group_num']],
+  hiddenSize: [['hidden_size'], ['n_embd'], ['d_model']],
+  headDim: [['head_dim'], ['kv_channels'], ['d_kv'], ['attention_head_dim'], ['hidden_size_per_head']],
+  numLayers: [['num_hidden_layers'], ['n_layer'], ['n_layers'], ['num_layers'], ['decoder_layers']],
+  maxContext: [['max_position_embeddings'], ['n_positions'], ['max_sequence_length'], ['seq_length'], ['max_seq_len'], ['n_ctx']],
+  slidingWindow: [['sliding_window'], ['sliding_window_size']],
+};
+
+/** Quantities whose aliases, when two are written, must agree (maxContext's names mean different things). */
+export const ALIAS_GROUPS_THAT_MUST_AGREE: Quantity[] = ['queryHeads', 'kvHeads', 'hiddenSize', 'headDim', 'numLayers', 'slidingWindow'];
+
+/** MLA and other per-layer size fields that must be positive integers when written (null allowed). */
+export const OTHER_SIZE_FIELDS: string[] = [
+  'kv_lora_rank',
+  'q_lora_rank',
+  'qk_rope_head_dim',
+  'qk_nope_head_dim',
+  'v_head_dim',
+  'num_global_key_value_heads',
+  'global_head_dim',
+  'swa_num_attention_heads',
+  'swa_num_key_value_heads',
+  'swa_head_dim',
+  'swa_v_head_dim',
+  'num_decoder_layers',
+  'encoder_layers',
+  'full_attention_interval',
+  'linear_num_key_heads',
+  'linear_num_value_heads',
+  'linear_key_head_dim',
+  'linear_value_head_dim',
+];
+
+/** Quantities for which `null` is not a way of saying "use the default" in any config class we know. */
+export const NULL_NOT_ALLOWED: Quantity[] = ['queryHeads', 'hiddenSize', 'numLayers'];
+
+/** The dtype field names; transformers renamed `torch_dtype` to `dtype` (4.56). */
+export const DTYPE_FIELDS = ['torch_dtype', 'dtype'] as const;
+
+/** Keys under which wrappers nest the language model. */
+export const PART_KEYS = ['text_config', 'llm_config', 'language_config'] as const;
+
+/** A field as written in the document. */
+export interface RawField {
+  /** Absolute path in the document. */
+  path: JsonPath;
+  /** Dotted name (`text_config.num_key_value_heads`). */
+  name: string;
+  value: unknown;
+}
+
+/** Reads raw values from one object of the document. */
+export class RawObject {
+  constructor(
+    readonly parsed: ParsedConfig,
+    readonly base: JsonPath,
+  ) {}
+
+  /** The value at a relative path, undefined when absent (`null` stays `null`). */
+  get(rel: JsonPath): RawField | undefined {
+    const path = [...this.base, ...rel];
+    const node = nodeAt(this.parsed, path);
+    if (!node) return undefined;
+    return { path, name: pathToString(path), value: getNodeValue(node) };
+  }
+
+  /** Every alias of a quantity that is written here, in preference order. */
+  all(q: Quantity): RawField[] {
+    const out: RawField[] = [];
+    for (const rel of ALIASES[q]) {
+      const f = this.get(rel);
+      if (f) out.push(f);
+    }
+    return out;
+  }
+
+  /** The first alias of a quantity holding a positive integer. */
+  positive(q: Quantity): (RawField & { value: number }) | undefined {
+    for (const f of this.all(q)) if (isPositiveInt(f.value)) return f as RawField & { value: number };
+    return undefined;
+  }
+
+  /** True when this object exists and is a JSON object. */
+  exists(): boolean {
+    return nodeAt(this.parsed, this.base)?.type === 'object' || (this.base.length === 0 && this.parsed.root?.type === 'object');
+  }
+}
+
+/** A positive safe integer. */
+export function isPositiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+/**
+ * The part of the document that holds the language model: the normaliser's choice when there is a model,
+ * else the first nested language-model object that has attention fields, else the top level.
+ */
+export function languagePart(parsed: ParsedConfig, model: ModelDescription | undefined): JsonPath {
+  if (model) return model.partPath;
+  for (const key of PART_KEYS) {
+    const part = new RawObject(parsed, [key]);
+    if (nodeAt(parsed, [key])?.type === 'object' && (part.all('queryHeads').length > 0 || part.all('hiddenSize').length > 0)) return [key];
+  }
+  return [];
+}
+
+/** The dotted name of a path, for matching against `Derived.from`. */
+export function dotted(path: JsonPath): string {
+  return pathToString(path);
+}
+
+/** Normalises a torch dtype spelling for comparison: `torch.float16`, `half`, `fp16` -> `float16`. */
+export function normaliseDtype(s: string): string {
+  const t = s.trim().toLowerCase().replace(/^torch\./, '');
+  const map: Record<string, string> = {
+    half: 'float16',
+    fp16: 'float16',
+    float16: 'float16',
+    bf16: 'bfloat16',
+    bfloat16: 'bfloat16',
+    float: 'float32',
+    fp32: 'float32',
+    float32: 'float32',
+    double: 'float64',
+    float64: 'float64',
+  };
+  return map[t] ?? t;
+}
+
+/** Model types whose transformers config/modelling code never reads `sliding_window` (a window there is ignored). */
+export const IGNORES_SLIDING_WINDOW = new Set([
+  'llama',
+  'gpt2',
+  'gpt_bigcode',
+  'gpt_neox',
+  'falcon',
+  'bert',
+  't5',
+  'opt',
+  'bloom',
+  'mpt',
+  'phi',
+  'deepseek_v2',
+  'deepseek_v3',
+  'kimi_k2',
+  'chatglm',
+  'mamba',
+  'mamba2',
+]);

@@ -1,0 +1,170 @@
+/**
+ * The lint rules as data: stable code, default severity, and the documentation the README, the generated
+ * `docs/lint-rules.md` and package.json's `kvLens.ruleSeverities` settings are all produced from.
+ * Codes never change once published; a rule that is retired keeps its code unused.
+ */
+import type { Severity } from './types';
+
+/** One lint rule's identity and documentation. */
+export interface LintRule {
+  /** Stable code, `kv-lens.<kebab-name>`; the key of `kvLens.ruleSeverities`. */
+  code: string;
+  defaultSeverity: Severity;
+  /** One line: what it catches. */
+  title: string;
+  /** Why it matters: what goes wrong downstream. */
+  why: string;
+  /** A config fragment that triggers it. */
+  example: string;
+  /** The quick fix offered, when the right edit is unambiguous. */
+  fix?: string;
+}
+
+/** Every rule, in the order the docs list them. */
+export const LINT_RULES = [
+  {
+    code: 'kv-lens.kv-heads-not-divisor',
+    defaultSeverity: 'error',
+    title: 'KV heads do not divide the query heads',
+    why: 'Grouped-query attention gives every KV head the same number of query heads; transformers, vLLM and llama.cpp all refuse or mis-shape a model whose query heads are not a multiple of its KV heads.',
+    example: '"num_attention_heads": 32, "num_key_value_heads": 6',
+    fix: 'Set the KV heads to the nearest divisor of the query heads (both when two are equally near).',
+  },
+  {
+    code: 'kv-lens.kv-heads-above-query-heads',
+    defaultSeverity: 'error',
+    title: 'More KV heads than query heads',
+    why: 'A query head attends to exactly one KV head, so KV heads beyond the query heads can never be used; the config is wrong, often with the two numbers swapped.',
+    example: '"num_attention_heads": 8, "num_key_value_heads": 32',
+    fix: 'Set the KV heads to the query heads (plain multi-head attention).',
+  },
+  {
+    code: 'kv-lens.invalid-size',
+    defaultSeverity: 'error',
+    title: 'A size is zero, negative or not a whole number',
+    why: 'Head counts, head sizes, hidden sizes, layer counts, context lengths and windows are tensor dimensions; a fraction or a non-positive value fails at load time or makes every KV figure meaningless.',
+    example: '"num_key_value_heads": 0',
+  },
+  {
+    code: 'kv-lens.wrong-type',
+    defaultSeverity: 'error',
+    title: 'A size is written as a string, boolean, list or object',
+    why: 'Python config classes take the value as written: "8" is a string, and `hidden_size // "8"` raises; tools that coerce it silently hide a broken file.',
+    example: '"num_key_value_heads": "8"',
+    fix: 'Write the number without quotes, when the string holds a whole number.',
+  },
+  {
+    code: 'kv-lens.hidden-size-not-divisible',
+    defaultSeverity: 'error',
+    title: 'hidden_size is not divisible by the query heads and no head_dim is given',
+    why: 'Without head_dim the head size is hidden_size / num_attention_heads; a remainder makes the Q/K/V projections impossible to split into heads.',
+    example: '"hidden_size": 4000, "num_attention_heads": 32',
+  },
+  {
+    code: 'kv-lens.head-dim-mismatch',
+    defaultSeverity: 'information',
+    title: 'head_dim x query heads differs from hidden_size',
+    why: 'Legitimate (Gemma, Qwen3, Mistral-Nemo, gpt-oss project to a different width), but calculators that use hidden_size / heads get the KV cache wrong for these models; KV Lens uses head_dim.',
+    example: '"hidden_size": 5376, "num_attention_heads": 32, "head_dim": 128',
+  },
+  {
+    code: 'kv-lens.sliding-window-disabled',
+    defaultSeverity: 'information',
+    title: 'sliding_window is set but use_sliding_window is false',
+    why: 'Qwen2/2.5/3 ship a window number with the window switched off; every layer keeps the full context. Readers who see the number assume a capped cache and underestimate memory.',
+    example: '"sliding_window": 131072, "use_sliding_window": false',
+    fix: 'Remove sliding_window (it has no effect).',
+  },
+  {
+    code: 'kv-lens.sliding-window-no-effect',
+    defaultSeverity: 'information',
+    title: 'The sliding window is at or above the maximum context',
+    why: 'A window never fills when the context cannot reach it: the windowed layers cost as much as full ones, and the config suggests a saving that does not exist.',
+    example: '"sliding_window": 32768, "max_position_embeddings": 32768',
+    fix: 'Set sliding_window to null (removing it could bring back the config class default window).',
+  },
+  {
+    code: 'kv-lens.window-above-context',
+    defaultSeverity: 'hint',
+    title: 'The sliding window is larger than the context in the settings',
+    why: 'At the context you costed (kvLens.context) the window never fills, so sliding layers save nothing there; the saving only appears beyond the window.',
+    example: '"sliding_window": 8192 with kvLens.context = 4096',
+  },
+  {
+    code: 'kv-lens.dtype-conflict',
+    defaultSeverity: 'warning',
+    title: 'torch_dtype and dtype disagree',
+    why: 'transformers renamed torch_dtype to dtype (4.56) and reads dtype when both are written, older versions read only torch_dtype: the same file loads in different precisions, and the default KV element size changes with it.',
+    example: '"torch_dtype": "float16", "dtype": "bfloat16"',
+    fix: 'Set torch_dtype to the value of dtype.',
+  },
+  {
+    code: 'kv-lens.text-config-mismatch',
+    defaultSeverity: 'warning',
+    title: 'text_config and top-level attention fields disagree',
+    why: 'Wrapper models read the language model from text_config (or llm_config / language_config); a top-level copy that differs is ignored by transformers but read by tools that do not look inside, which then report the wrong model.',
+    example: '"num_key_value_heads": 4, "text_config": { "num_key_value_heads": 8 }',
+    fix: 'Set the top-level field to the value in the nested language-model config.',
+  },
+  {
+    code: 'kv-lens.conflicting-aliases',
+    defaultSeverity: 'warning',
+    title: 'Two names for the same size disagree',
+    why: 'Config classes read one spelling (num_attention_heads over num_heads, sliding_window over sliding_window_size); a second, different value misleads readers and tools that prefer the other name.',
+    example: '"num_attention_heads": 32, "num_heads": 16',
+    fix: 'Set the other name to the value KV Lens (and transformers) read.',
+  },
+  {
+    code: 'kv-lens.layer-types-length',
+    defaultSeverity: 'error',
+    title: 'layer_types does not have one entry per layer',
+    why: 'transformers validates that layer_types lists every layer; a shorter or longer list fails to load, and per-layer KV costs cannot be attributed.',
+    example: '"num_hidden_layers": 4, "layer_types": ["sliding_attention", "full_attention"]',
+  },
+  {
+    code: 'kv-lens.tp-not-dividing-query-heads',
+    defaultSeverity: 'error',
+    title: 'The tensor-parallel degree does not divide the query heads',
+    why: 'Tensor parallelism splits attention by heads; vLLM and TensorRT-LLM refuse to start when the query heads are not a multiple of the degree (kvLens.tensorParallel).',
+    example: '"num_attention_heads": 28 with kvLens.tensorParallel = 8',
+  },
+  {
+    code: 'kv-lens.tp-kv-heads-mismatch',
+    defaultSeverity: 'error',
+    title: 'The tensor-parallel degree and the KV heads do not split evenly',
+    why: 'Engines need the KV heads to be a multiple of the degree, or the degree a multiple of the KV heads (then heads are replicated); anything else fails to shard.',
+    example: '"num_key_value_heads": 6 with kvLens.tensorParallel = 4',
+  },
+  {
+    code: 'kv-lens.tp-replicates-kv-heads',
+    defaultSeverity: 'information',
+    title: 'The tensor-parallel degree exceeds the KV heads: KV heads are replicated',
+    why: 'Each GPU needs at least one KV head, so above the KV head count heads are copied: the per-GPU cache stops shrinking and the cluster total grows by the replication factor.',
+    example: '"num_key_value_heads": 2 with kvLens.tensorParallel = 8',
+  },
+  {
+    code: 'kv-lens.mla-kv-heads-vestigial',
+    defaultSeverity: 'information',
+    title: 'num_key_value_heads is unused under multi-head latent attention',
+    why: 'MLA (DeepSeek-V2/V3, Kimi-K2, GLM-5) caches one latent of kv_lora_rank + qk_rope_head_dim values per token and layer; the KV head count in these configs is vestigial, and calculators that use it overstate the cache many times over.',
+    example: '"kv_lora_rank": 512, "num_key_value_heads": 128',
+  },
+  {
+    code: 'kv-lens.field-ignored',
+    defaultSeverity: 'information',
+    title: 'A field this model type ignores',
+    why: 'Some fields are read only by some architectures or only under a switch (sliding_window on Llama, multi_query_group_num without multi_query_attention, Falcon num_kv_heads without new_decoder_architecture); the number suggests a cache shape the model does not have.',
+    example: '"model_type": "llama", "sliding_window": 4096',
+    fix: 'Remove the field (it has no effect).',
+  },
+] as const satisfies readonly LintRule[];
+
+/** A rule code. */
+export type LintCode = (typeof LINT_RULES)[number]['code'];
+
+/** The rule for a code. */
+export function ruleFor(code: LintCode): LintRule {
+  const rule = (LINT_RULES as readonly LintRule[]).find((r) => r.code === code);
+  if (!rule) throw new Error(`unknown lint rule ${code}`);
+  return rule;
+}
