@@ -57,6 +57,8 @@ export interface LayerSpec {
   sharedKv?: boolean;
   /** MLA: values cached per token (kv_lora_rank + qk_rope_head_dim). */
   mlaLatent?: number;
+  /** Sparse-attention indexer keys cached per token beside the MLA latent (GLM-5, DeepSeek-V3.2: index_head_dim). */
+  indexHeadDim?: number;
   /** For `state` layers: elements of fixed state per sequence, and what they are. */
   stateElements?: number;
   stateBytesPerElement?: number;

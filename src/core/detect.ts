@@ -1,0 +1,37 @@
+/**
+ * Is this JSON a model config? Decided by content, so that tsconfig.json, package.json and VS Code's own
+ * settings get nothing: a model config names its model (`model_type`, `architectures`) or its attention.
+ */
+import { NESTED_PARTS } from './normalise';
+import type { ParsedConfig } from './parse';
+import { getNodeValue } from 'jsonc-parser';
+
+/** Top-level keys that only model configs carry. */
+const MODEL_KEYS = new Set([
+  'model_type', 'architectures', 'num_attention_heads', 'n_head', 'n_heads', 'num_key_value_heads', 'n_head_kv',
+  'num_hidden_layers', 'n_layer', 'kv_lora_rank', 'hybrid_override_pattern', 'ssm_state_size', 'state_size',
+  ...NESTED_PARTS,
+]);
+
+/** Cheap test on the parsed top level: one of the keys above with a plausible value. */
+export function looksLikeModelConfig(parsed: ParsedConfig): boolean {
+  const root = parsed.root;
+  if (!root || root.type !== 'object') return false;
+  for (const prop of root.children ?? []) {
+    const key = prop.children?.[0]?.value;
+    const value = prop.children?.[1];
+    if (typeof key !== 'string' || !value || !MODEL_KEYS.has(key)) continue;
+    if (key === 'model_type' && value.type === 'string') return true;
+    if (key === 'architectures' && value.type === 'array') return true;
+    if (NESTED_PARTS.includes(key) && value.type === 'object') return true;
+    if (value.type === 'number' || value.type === 'string' || (value.type === 'null' && getNodeValue(value) === null)) {
+      if (key !== 'model_type' && key !== 'architectures') return true;
+    }
+  }
+  return false;
+}
+
+/** A text-level sniff for activation, before parsing: does the text mention a model-config key at all? */
+export function mentionsModelKeys(text: string): boolean {
+  return /"(model_type|architectures|num_attention_heads|n_head|num_key_value_heads|text_config|n_layer|hybrid_override_pattern)"\s*:/.test(text.slice(0, 200_000));
+}
