@@ -28,6 +28,9 @@ export function sessionOptions(ep: EpName, threads: number): ort.InferenceSessio
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // No arena: intermediates (the plain path's expanded K/V) are freed after each run instead of
+    // being held per session, so memory stays near the estimate that was checked before allocating.
+    enableCpuMemArena: false,
     logSeverityLevel: 3,
   };
   if (ep !== 'cpu') options.extra = { session: { disable_cpu_ep_fallback: '1' } };

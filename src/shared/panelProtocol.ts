@@ -173,6 +173,8 @@ export interface PanelPersistedState {
   /** The last text seen, so the panel draws immediately after a reload, before the extension answers. */
   text?: string;
   controls?: PanelControls;
+  /** The settings last received, so a resend after a reload does not override the user's controls. */
+  settings?: PanelSettings;
   benchmarks?: PanelBenchmarkRun;
 }
 

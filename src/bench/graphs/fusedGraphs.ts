@@ -62,9 +62,9 @@ export function buildAttentionGraph(spec: GraphSpec, baked?: BakedCache): BuiltG
     parts.inputs.push(valueInfo('k', spec.dtype, [B, Hkv, T, D]), valueInfo('v', spec.dtype, [B, Hkv, T, Dv]));
     feeds.push('k', 'v');
   }
-  // With 4-D inputs the head counts come from the shapes; q_num_heads / kv_num_heads are only
-  // allowed for 3-D inputs, so they are omitted here.
+  // 4-D (BNSH) inputs so the op reads the same cache buffer as the other paths; the head counts are
+  // stated anyway (ORT checks them against the shapes).
   const causal = spec.phase === 'prefill' ? 1 : 0;
-  parts.nodes.push(node('Attention', ['q', 'k', 'v'], ['out'], { is_causal: int(causal) }));
+  parts.nodes.push(node('Attention', ['q', 'k', 'v'], ['out'], { is_causal: int(causal), q_num_heads: int(Hq), kv_num_heads: int(Hkv) }));
   return { path: 'attention', parts, feeds, outputBsh: false, sharesPresent: false };
 }

@@ -1,0 +1,59 @@
+/**
+ * The benchmark worker: a forked Node process that owns onnxruntime-node, so a native crash or an
+ * out-of-memory kill takes down only this process. It announces itself with `ready`, then answers
+ * each request with progress and one final reply. It handles one run at a time; the client kills it
+ * to cancel.
+ */
+import * as ort from 'onnxruntime-node';
+import { isRequest } from '../shared/messaging';
+import { BenchError, type BenchErrorInfo, type WorkerMessage, type WorkerReply, type WorkerRequestEnvelope } from '../shared/benchProtocol';
+import { probeEp } from './ep';
+import { runBenchmark } from './runner';
+
+function post(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function reply(inReplyTo: number, message: WorkerReply): void {
+  post({ ...message, inReplyTo });
+}
+
+function toErrorInfo(error: unknown): BenchErrorInfo {
+  if (error instanceof BenchError) return error.info;
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(request: WorkerRequestEnvelope): Promise<void> {
+  try {
+    switch (request.type) {
+      case 'run': {
+        const report = await runBenchmark(request.request, (progress) => reply(request.messageId, { type: 'progress', progress }));
+        reply(request.messageId, { type: 'result', report });
+        break;
+      }
+      case 'probe':
+        reply(request.messageId, { type: 'probeResult', availability: await probeEp(request.ep) });
+        break;
+    }
+  } catch (error) {
+    reply(request.messageId, { type: 'error', error: toErrorInfo(error) });
+  }
+}
+
+if (!process.send) {
+  console.error('kv-lens benchmark worker: start me with child_process.fork (no IPC channel).');
+  process.exit(2);
+}
+
+process.on('message', (message: unknown) => {
+  if (!isRequest(message)) return;
+  // Serialise requests: two runs at once would time each other.
+  queue = queue.then(() => handle(message as WorkerRequestEnvelope));
+});
+// The parent going away (extension host reload, CLI killed) must not leave a benchmark running.
+process.on('disconnect', () => process.exit(0));
+
+post({ type: 'ready', pid: process.pid, ortVersion: ort.env.versions.node ?? 'unknown' });
