@@ -150,7 +150,9 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
     notes.push(`${structure.from[0] ?? 'The per-layer list'} has ${structure.plans.length} entries but the model has ${numLayers.value} layers: the list is used.`);
   }
 
-  const layers = buildLayers(r, structure.plans, { q: q.value, kv: kvHeads.value, dk: headDimK.value, dv: headDimV.value, mla, hidden: hiddenSize?.value }, notes);
+  const layers = encoderOnly
+    ? structure.plans.map((p, index): LayerSpec => ({ index, kind: 'none', label: p.label, kvHeads: kvHeads.value, queryHeads: q.value, headDimK: headDimK.value, headDimV: headDimV.value }))
+    : buildLayers(r, structure.plans, { q: q.value, kv: kvHeads.value, dk: headDimK.value, dv: headDimV.value, mla, hidden: hiddenSize?.value }, notes);
   applySharing(r, layers, notes);
   // Per-layer head counts (block_configs) speak for the model when no KV-head field does.
   const perLayerKv = new Set(structure.plans.filter((p) => p.kvHeads !== undefined).map((p) => p.kvHeads));
