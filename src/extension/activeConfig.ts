@@ -1,0 +1,49 @@
+/**
+ * The model config in the active editor, if any, kept current through editor switches and document
+ * updates. The status bar item and the context keys follow it.
+ */
+import * as vscode from 'vscode';
+import type { ModelDocuments } from './documents';
+import type { DocumentView } from './pure/documentStates';
+
+/** The active editor's document and view, or undefined when it is not a model config. */
+export interface ActiveConfig {
+  document: vscode.TextDocument;
+  view: DocumentView;
+}
+
+/** Tracks the active model config. */
+export class ActiveConfigTracker implements vscode.Disposable {
+  private currentValue: ActiveConfig | undefined;
+  private readonly changed = new vscode.EventEmitter<ActiveConfig | undefined>();
+  private readonly disposables: vscode.Disposable[];
+  /** Fires when the active model config, or its view, changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly documents: ModelDocuments) {
+    this.disposables = [
+      this.changed,
+      vscode.window.onDidChangeActiveTextEditor((editor) => this.set(editor?.document)),
+      documents.onDidUpdate(({ document }) => {
+        if (document === vscode.window.activeTextEditor?.document) this.set(document);
+      }),
+      documents.onDidClose(() => this.set(vscode.window.activeTextEditor?.document)),
+    ];
+    this.set(vscode.window.activeTextEditor?.document);
+  }
+
+  /** The active model config now. */
+  get current(): ActiveConfig | undefined {
+    return this.currentValue;
+  }
+
+  private set(document: vscode.TextDocument | undefined): void {
+    const view = document && !document.isClosed ? this.documents.view(document) : undefined;
+    this.currentValue = document && view?.isModelConfig ? { document, view } : undefined;
+    this.changed.fire(this.currentValue);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

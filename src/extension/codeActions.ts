@@ -1,0 +1,54 @@
+/**
+ * Quick fixes from the core's findings, as minimal jsonc-parser edits that keep the file's formatting,
+ * plus "turn this rule off" for every KV Lens diagnostic.
+ */
+import * as vscode from 'vscode';
+import type { ModelDocuments } from './documents';
+import type { Log } from './log';
+import { guarded } from './log';
+import { CommandId } from './pure/commandIds';
+import { DIAGNOSTIC_SOURCE, findingFor } from './pure/diagnosticData';
+import { detectFormatting, fixEdits } from './pure/fixEdits';
+
+/** The code action provider for model configs. */
+export class CodeActionProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  constructor(
+    private readonly documents: ModelDocuments,
+    private readonly log: Log,
+  ) {}
+
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+    if (ours.length === 0) return [];
+    return guarded(this.log, `quick fixes in ${document.uri.toString()}`, () => {
+      const view = this.documents.view(document);
+      const findings = view.findings();
+      const text = document.getText();
+      const formatting = detectFormatting(text);
+      const actions: vscode.CodeAction[] = [];
+      for (const diagnostic of ours) {
+        const code = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+        // A diagnostic from an older version no longer matches a finding: VS Code asks again after the refresh.
+        const finding = findingFor(findings, code, document.offsetAt(diagnostic.range.start));
+        for (const fix of finding?.fixes ?? []) {
+          const edit = new vscode.WorkspaceEdit();
+          for (const e of fixEdits(text, fix, formatting)) {
+            edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.content);
+          }
+          const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+          action.edit = edit;
+          action.diagnostics = [diagnostic];
+          action.isPreferred = finding?.fixes.length === 1;
+          actions.push(action);
+        }
+        const off = new vscode.CodeAction(`Turn off KV Lens rule ${code}`, vscode.CodeActionKind.QuickFix);
+        off.command = { command: CommandId.SetRuleSeverity, title: off.title, arguments: [code, 'off'] };
+        off.diagnostics = [diagnostic];
+        actions.push(off);
+      }
+      return actions;
+    }, []);
+  }
+}

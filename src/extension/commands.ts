@@ -1,0 +1,45 @@
+/**
+ * Every command, from one table keyed by `CommandId`: one registration loop, and a compile error when an
+ * id has no implementation. Commands return values so tests (and other extensions) can drive them.
+ */
+import * as vscode from 'vscode';
+import { copySummary } from './commands/copySummary';
+import { getState } from './commands/getState';
+import { openPanel } from './commands/openPanel';
+import { selectSetting } from './commands/selectSetting';
+import { setRuleSeverity } from './commands/setRuleSeverity';
+import { errorMessage } from './log';
+import { CommandId } from './pure/commandIds';
+import type { Services } from './services';
+
+type Command = (...args: unknown[]) => unknown;
+
+/** The implementation of every command id. */
+export function createCommands(services: Services): Record<CommandId, Command> {
+  return {
+    [CommandId.OpenPanel]: (arg) => openPanel(services, arg),
+    [CommandId.CopySummary]: (arg) => copySummary(services, arg),
+    [CommandId.SelectKvDtype]: (value) => selectSetting(services, 'kvDtype', value),
+    [CommandId.SelectContext]: (value) => selectSetting(services, 'context', value),
+    [CommandId.SelectBatch]: (value) => selectSetting(services, 'batch', value),
+    [CommandId.SelectTensorParallel]: (value) => selectSetting(services, 'tensorParallel', value),
+    [CommandId.SetRuleSeverity]: (code, severity) => setRuleSeverity(services, code, severity),
+    [CommandId.ShowLog]: () => services.log.show(true),
+    [CommandId.GetState]: (arg) => getState(services, arg),
+  };
+}
+
+/** Registers the table; a command that throws is logged and shown, then rethrown to its caller. */
+export function registerCommands(services: Services): vscode.Disposable[] {
+  return Object.entries(createCommands(services)).map(([id, run]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        services.log.error(`command ${id} failed`, error instanceof Error ? error : new Error(String(error)));
+        void vscode.window.showErrorMessage(`KV Lens: ${errorMessage(error)}`);
+        throw error;
+      }
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * Lint findings as diagnostics: one collection, refreshed after each (debounced) document update,
+ * cleared when the document closes or stops being a model config.
+ */
+import * as vscode from 'vscode';
+import type { Severity } from '../core/types';
+import type { ModelDocuments } from './documents';
+import type { Log } from './log';
+import { guarded } from './log';
+import { DIAGNOSTIC_SOURCE, toDiagnosticData } from './pure/diagnosticData';
+import type { DocumentView } from './pure/documentStates';
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+/** Owns the KV Lens diagnostic collection. */
+export class Diagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('kv-lens');
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(documents: ModelDocuments, private readonly log: Log) {
+    this.disposables = [
+      this.collection,
+      documents.onDidUpdate(({ document, view }) => this.refresh(document.uri, view)),
+      documents.onDidClose((uri) => this.collection.delete(uri)),
+    ];
+  }
+
+  /** Replaces a document's diagnostics with its view's findings. */
+  refresh(uri: vscode.Uri, view: DocumentView): void {
+    const parsed = view.analysis?.parsed;
+    if (!view.isModelConfig || !parsed) {
+      this.collection.delete(uri);
+      return;
+    }
+    const findings = guarded(this.log, `lint of ${uri.toString()}`, () => view.findings(), []);
+    this.collection.set(uri, findings.map((finding) => {
+      const data = toDiagnosticData(finding, parsed.lineStarts);
+      const r = data.range;
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(r.startLine, r.startCharacter, r.endLine, r.endCharacter),
+        data.message,
+        SEVERITY[data.severity],
+      );
+      diagnostic.code = data.code;
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      return diagnostic;
+    }));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

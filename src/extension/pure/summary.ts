@@ -1,0 +1,76 @@
+/**
+ * The one-line summaries the CodeLens, the status bar and "Copy Summary" show, from the core's model
+ * description and KV report. Words only; every number comes from the core.
+ */
+import { formatBytes, formatTokens } from '../../core/format';
+import type { KvReport, ModelDescription } from '../../core/types';
+
+/** A model config's summary in the shapes the editor surfaces need. */
+export interface ConfigSummary {
+  /** "GQA" / "MLA" / "no KV cache". */
+  kind: string;
+  /** "32 query heads share 8 KV heads (groups of 4)". */
+  grouping: string;
+  /** "128 KiB/token". */
+  perToken: string;
+  /** "16.0 GiB at 128k tokens, bf16" (x batch when batch > 1). */
+  cost: string;
+  /** The CodeLens title. */
+  lens: string;
+  /** The status bar text (short). */
+  status: string;
+  /** Plain text for the clipboard, one fact a line. */
+  text: string;
+}
+
+/** Describes how query heads share KV heads, in words. */
+export function describeGrouping(model: ModelDescription): string {
+  const { kind, queryHeads, kvHeads, groupSize } = model.attention;
+  const q = queryHeads.value;
+  const kv = kvHeads.value;
+  switch (kind) {
+    case 'MHA':
+      return `${q} query heads, each with its own KV head`;
+    case 'MQA':
+      return `${q} query heads share 1 KV head`;
+    case 'GQA':
+      return `${q} query heads share ${kv} KV heads (${kv} groups of ${groupSize})`;
+    case 'MLA':
+      return model.mla ? `${q} query heads read one latent of ${model.mla.latent} values per token` : `${q} query heads, latent attention`;
+    case 'none':
+      return model.encoderOnly ? 'encoder-only: no KV cache at inference' : 'no per-token attention cache';
+  }
+}
+
+/** The kind as a label ("GQA"), or a phrase for models without a cache. */
+export function kindLabel(model: ModelDescription): string {
+  return model.attention.kind === 'none' ? 'no KV cache' : model.attention.kind;
+}
+
+/** Summaries for the editor surfaces. */
+export function summarize(model: ModelDescription, report: KvReport): ConfigSummary {
+  const kind = kindLabel(model);
+  const grouping = describeGrouping(model);
+  const perToken = `${formatBytes(report.bytesPerToken)}/token`;
+  const batch = report.batch > 1 ? ` x ${report.batch} sequences` : '';
+  const cost = `${formatBytes(report.totalBytes)} at ${formatTokens(report.context)} tokens${batch}, ${report.dtype}`;
+  const shortGroups = model.attention.kind === 'none' || model.attention.kind === 'MLA'
+    ? kind
+    : `${kind} ${model.attention.queryHeads.value}/${model.attention.kvHeads.value}`;
+  const name = model.modelType ? `${model.modelType}: ` : '';
+  const lines = [
+    `${name}${kind}: ${grouping}`,
+    `KV cache per token: ${formatBytes(report.bytesPerToken)} (${report.formula})`,
+    `KV cache at ${formatTokens(report.context)} tokens (${report.contextFrom}), batch ${report.batch}, ${report.dtype} (${report.dtypeFrom}): ${formatBytes(report.totalBytes)}`,
+  ];
+  if (report.tp > 1) lines.push(`Per GPU at tensor-parallel ${report.tp}: ${formatBytes(report.perGpuBytes)} (${report.perGpuKvHeads} KV heads each)`);
+  return {
+    kind,
+    grouping,
+    perToken,
+    cost,
+    lens: `${kind} · ${grouping} · ${perToken} · ${cost}`,
+    status: `${shortGroups} · ${formatBytes(report.totalBytes)} @ ${formatTokens(report.context)}`,
+    text: lines.join('\n'),
+  };
+}
