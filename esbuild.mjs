@@ -20,6 +20,8 @@ const node = {
   format: 'cjs',
   target: 'node20',
   external: ['vscode', 'onnxruntime-node'],
+  // jsonc-parser's UMD build requires its parts dynamically, which a bundle cannot follow: take its ES module.
+  mainFields: ['module', 'main'],
 };
 
 const builds = [

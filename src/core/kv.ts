@@ -150,7 +150,7 @@ export function computeKv(model: ModelDescription, opts: KvOptions = {}): KvRepo
 
 function layerLabel(l: LayerSpec): string {
   if (l.sharesCacheWith !== undefined) return `${l.kind}, reuses layer ${l.sharesCacheWith}'s cache`;
-  if (l.kind === 'state') return l.stateNote ?? 'fixed state';
+  if (l.kind === 'state') return `fixed state (${l.label})`;
   if (l.kind === 'none') return `no cache (${l.label})`;
   const shape = l.mlaLatent !== undefined
     ? `MLA latent ${l.mlaLatent}${l.indexHeadDim ? ` + indexer ${l.indexHeadDim}` : ''}`

@@ -1,0 +1,45 @@
+/**
+ * The `kv-lens` command: `analyze` (the core, no native code) and `bench` (onnxruntime-node in a worker).
+ */
+import { ANALYZE_USAGE, runAnalyzeCli } from './analyze';
+import { runBenchCli } from './bench';
+
+const USAGE = `kv-lens: attention grouping and KV-cache cost of HuggingFace config.json files
+
+Usage:
+  kv-lens analyze <config.json | folder>... [--context N] [--batch N] [--kv-dtype T] [--tp N] [--gpu-mem GiB] [--json]
+  kv-lens bench <config.json> [--ep auto|cpu|webgpu|cuda] [--phase decode|prefill] [--context L,...] [--json] ...
+  kv-lens <command> --help
+
+${ANALYZE_USAGE.split('\n').slice(1).join('\n')}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'analyze':
+      return runAnalyzeCli(rest);
+    case 'bench':
+      return runBenchCli(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    default:
+      // A bare path means analyze: `kv-lens config.json`.
+      if (!command.startsWith('-')) return runAnalyzeCli(argv);
+      process.stderr.write(`kv-lens: unknown option ${command}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`kv-lens: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
