@@ -6,6 +6,7 @@
 import { getNodeValue } from 'jsonc-parser';
 import { nodeAt, pathToString } from './parse';
 import type { ParsedConfig } from './parse';
+import { NESTED_PARTS } from './normalise';
 import type { JsonPath, ModelDescription } from './types';
 
 /** A quantity several field names can spell. */
@@ -25,7 +26,7 @@ export const ALIASES: Record<Quantity, JsonPath[]> = {
   hiddenSize: [['hidden_size'], ['n_embd'], ['d_model']],
   headDim: [['head_dim'], ['kv_channels'], ['d_kv'], ['attention_head_dim'], ['hidden_size_per_head']],
   numLayers: [['num_hidden_layers'], ['n_layer'], ['n_layers'], ['num_layers'], ['decoder_layers']],
-  maxContext: [['max_position_embeddings'], ['n_positions'], ['max_sequence_length'], ['seq_length'], ['max_seq_len'], ['n_ctx']],
+  maxContext: [['max_position_embeddings'], ['n_positions'], ['max_sequence_length'], ['seq_length'], ['max_seq_len'], ['n_ctx'], ['model_max_length']],
   slidingWindow: [['sliding_window'], ['sliding_window_size']],
 };
 
@@ -60,8 +61,6 @@ export const NULL_NOT_ALLOWED: Quantity[] = ['queryHeads', 'hiddenSize', 'numLay
 /** The dtype field names; transformers renamed `torch_dtype` to `dtype` (4.56). */
 export const DTYPE_FIELDS = ['torch_dtype', 'dtype'] as const;
 
-/** Keys under which wrappers nest the language model. */
-export const PART_KEYS = ['text_config', 'llm_config', 'language_config'] as const;
 
 /** A field as written in the document. */
 export interface RawField {
@@ -116,14 +115,11 @@ export function isPositiveInt(v: unknown): v is number {
 
 /**
  * The part of the document that holds the language model: the normaliser's choice when there is a model,
- * else the first nested language-model object that has attention fields, else the top level.
+ * else (the normaliser gave up) the first nested language-model object, as the normaliser picks it.
  */
 export function languagePart(parsed: ParsedConfig, model: ModelDescription | undefined): JsonPath {
   if (model) return model.partPath;
-  for (const key of PART_KEYS) {
-    const part = new RawObject(parsed, [key]);
-    if (nodeAt(parsed, [key])?.type === 'object' && (part.all('queryHeads').length > 0 || part.all('hiddenSize').length > 0)) return [key];
-  }
+  for (const key of NESTED_PARTS) if (nodeAt(parsed, [key])?.type === 'object') return [key];
   return [];
 }
 
