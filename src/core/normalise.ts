@@ -49,7 +49,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   const firstHit = <T>(f: (x: FieldReader) => FieldHit<T> | undefined) => inherit.map(f).find((h) => h !== undefined);
 
   const hiddenHit = r.positiveInt(...HIDDEN);
-  let hiddenSize: Derived<number> | undefined = hiddenHit ? fromField(hiddenHit) : defaults?.hiddenSize ? defaulted(defaults.hiddenSize, `${defaults.source} default`) : undefined;
+  let hiddenSize: Derived<number> | undefined = hiddenHit ? fromField(hiddenHit) : defaults?.hiddenSize && HIDDEN.every((k) => !r.has(k)) ? defaulted(defaults.hiddenSize, `${defaults.source} default`) : undefined;
 
   // Pure state-space models (Mamba) have SSM heads but no attention at all.
   const hasStateFields = STATE_FIELDS.some((k) => r.has(k));
@@ -57,10 +57,12 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   const pureSsm = hasStateFields && !hasHybridPattern && !r.has('num_attention_heads') && !r.has('n_head');
 
   const qHit = pureSsm ? undefined : r.positiveInt(...QUERY_HEADS);
-  let queryHeads: Derived<number> | undefined = qHit ? fromField(qHit) : defaults?.queryHeads ? defaulted(defaults.queryHeads, `absent: ${defaults.source} default`) : undefined;
+  // Library defaults fill fields that are absent, never fields that are present but unusable.
+  const absent = (keys: string[]) => keys.every((k) => !r.has(k));
+  let queryHeads: Derived<number> | undefined = qHit ? fromField(qHit) : defaults?.queryHeads && absent(QUERY_HEADS) ? defaulted(defaults.queryHeads, `absent: ${defaults.source} default`) : undefined;
 
   const layersHit = r.positiveInt(...LAYERS);
-  let numLayers: Derived<number> | undefined = layersHit ? fromField(layersHit) : defaults?.numLayers ? defaulted(defaults.numLayers, `absent: ${defaults.source} default`) : undefined;
+  let numLayers: Derived<number> | undefined = layersHit ? fromField(layersHit) : defaults?.numLayers && absent(LAYERS) ? defaulted(defaults.numLayers, `absent: ${defaults.source} default`) : undefined;
 
   const encoderOnly = isEncoderOnly(top, r, architectures);
   const encDec = encoderOnly ? undefined : encoderDecoder(r, numLayers);
