@@ -34,31 +34,30 @@ export interface FileError {
   error: string;
 }
 
-/** Expands folders to the config.json they hold (or their .json files when they hold none). */
-export function expandInputs(inputs: string[]): { files: string[]; errors: FileError[] } {
-  const files: string[] = [];
-  const errors: FileError[] = [];
+/** Expands folders to the config.json they hold (or their .json files when they hold none), in input order. */
+export function expandInputs(inputs: string[]): (string | FileError)[] {
+  const out: (string | FileError)[] = [];
   for (const input of inputs) {
     let st;
     try {
       st = statSync(input);
     } catch {
-      errors.push({ file: input, error: 'no such file or folder' });
+      out.push({ file: input, error: 'no such file or folder' });
       continue;
     }
     if (!st.isDirectory()) {
-      files.push(input);
+      out.push(input);
       continue;
     }
     const entries = readdirSync(input).sort();
-    if (entries.includes('config.json')) files.push(join(input, 'config.json'));
+    if (entries.includes('config.json')) out.push(join(input, 'config.json'));
     else {
       const jsons = entries.filter((e) => e.endsWith('.json'));
-      if (jsons.length === 0) errors.push({ file: input, error: 'folder holds no config.json and no .json files' });
-      files.push(...jsons.map((e) => join(input, e)));
+      if (jsons.length === 0) out.push({ file: input, error: 'folder holds no config.json and no .json files' });
+      out.push(...jsons.map((e) => join(input, e)));
     }
   }
-  return { files, errors };
+  return out;
 }
 
 function readConfig(file: string): { text?: string; error?: string } {
@@ -76,10 +75,10 @@ export function analyzeFile(file: string, opts: ReportOptions): ConfigReport | F
   const { text, error } = readConfig(file);
   if (text === undefined) return { file, error: error ?? 'unreadable' };
   const analysis = analyzeText(text);
-  if (!analysis.model) {
-    const syntax = analysis.parsed.problems.find((p) => !p.tolerated);
-    return { file, error: syntax ? `${syntax.message}` : analysis.error ?? 'no model found' };
-  }
+  // Malformed JSON is refused even where the parser could recover: a number read past a missing comma is a guess.
+  const syntax = analysis.parsed.problems.filter((p) => !p.tolerated);
+  if (syntax.length > 0) return { file, error: `not valid JSON: ${syntax.slice(0, 3).map((p) => p.message).join('; ')}${syntax.length > 3 ? ` (and ${syntax.length - 3} more)` : ''}` };
+  if (!analysis.model) return { file, error: analysis.error ?? 'no model found' };
   return buildReport(file, analysis as Analysis & { model: ModelDescription }, opts);
 }
 
@@ -136,11 +135,9 @@ export function runAnalyzeCli(args: string[], out: (s: string) => void = (s) => 
     err(`kv-lens analyze: name at least one config.json or folder\n\n${ANALYZE_USAGE}\n`);
     return 2;
   }
-  const { files, errors } = expandInputs(parsed.inputs);
-  let failed = errors.length > 0;
-  for (const e of errors) reportError(e, parsed.json, out, err);
-  for (const file of files) {
-    const result = analyzeFile(file, parsed.opts);
+  let failed = false;
+  for (const item of expandInputs(parsed.inputs)) {
+    const result = typeof item === 'string' ? analyzeFile(item, parsed.opts) : item;
     if ('error' in result) {
       failed = true;
       reportError(result, parsed.json, out, err);
