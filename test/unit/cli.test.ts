@@ -67,7 +67,7 @@ describe('kv-lens analyze', () => {
     assert.match(lines[1].error, /no such file/);
     assert.match(lines[2].error, /num_attention_heads = -4/);
     assert.equal(lines[3].attention.kvHeads, 10);
-    assert.match(r.stderr, /broken\.json: Comma expected/);
+    assert.match(r.stderr, /broken\.json: not valid JSON: Comma expected at line 3, column 3/);
   });
 
   test('a context beyond the model maximum is computed, with a warning', () => {
