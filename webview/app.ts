@@ -20,7 +20,7 @@ import {
 import { computePanelView, variantLabel, type ModelView, type PanelView } from './compute';
 import { ControlBar } from './controls';
 import { h, replaceChildren } from './dom';
-import { benchmarkTable, breakdownTable, figuresCsv, gridTable, toMarkdown, whatIfTable, type TableData } from './tables';
+import { benchmarkTable, breakdownTable, figuresCsv, formatRatio, gridTable, toMarkdown, whatIfTable, type TableData } from './tables';
 import { renderBenchmarks } from './views/benchmarks';
 import { renderCostChart } from './views/costChart';
 import { renderGrouping, renderLayerStrip, type GroupingInput } from './views/grouping';
@@ -218,8 +218,10 @@ export class PanelApp {
   }
 
   private renderBanner(result: PanelView): void {
-    this.banner.hidden = result.status === 'ok';
-    if (result.status === 'ok') {
+    const syntax = result.problems.find((p) => !p.tolerated);
+    this.banner.hidden = result.status === 'ok' && !syntax;
+    this.banner.classList.toggle('warning', result.status === 'ok');
+    if (this.banner.hidden) {
       replaceChildren(this.banner);
       return;
     }
@@ -227,10 +229,14 @@ export class PanelApp {
       replaceChildren(this.banner, h('p', undefined, 'This file does not look like a model config: no model_type, architectures or attention fields were found.'));
       return;
     }
+    const offset = result.status === 'error' ? result.offset : syntax?.range.offset;
+    const message =
+      result.status === 'error'
+        ? `${result.message}${this.lastGood ? ' Showing the last readable version below.' : ''}`
+        : `Syntax error: ${syntax?.message ?? ''}. The figures below are from what could still be read.`;
     const go = h('vscode-button', { 'aria-label': 'Go to the error in the editor' }, 'Go to error');
-    go.addEventListener('click', () => this.api.postMessage({ type: 'revealSource', offset: result.offset }));
-    const extra = this.lastGood ? ' Showing the last readable version below.' : '';
-    replaceChildren(this.banner, h('p', { class: 'error-text' }, result.message, extra), go);
+    go.addEventListener('click', () => this.api.postMessage({ type: 'revealSource', offset }));
+    replaceChildren(this.banner, h('p', { class: 'error-text' }, message), offset !== undefined ? go : undefined);
   }
 
   private groupingInput(view: ModelView, kind: GroupingInput['kind'], kvHeads: number, caption: string): GroupingInput {
@@ -302,8 +308,8 @@ export class PanelApp {
       { class: 'figures', id: 'whatif-figures' },
       this.figure('per token', formatBytes(sel.bytesPerToken), undefined, 'wi-per-token'),
       this.figure(`cache at ${formatTokens(view.resolved.context)} × ${view.resolved.batch}`, formatBytes(sel.totalBytes), undefined, 'wi-total'),
-      this.figure('vs MHA', `${sel.ratioToMha.toFixed(3)}×`, 'cache size ratio', 'wi-ratio'),
-      this.figure('decode speed-up bound', `${sel.decodeSpeedupBound.toFixed(1)}×`, 'over MHA, memory-bound decode', 'wi-speedup'),
+      this.figure('vs MHA', formatRatio(sel.ratioToMha), 'cache size ratio', 'wi-ratio'),
+      this.figure('decode speed-up bound', formatRatio(sel.decodeSpeedupBound), 'over MHA, memory-bound decode', 'wi-speedup'),
     );
     const kind = sel.kind === 'MLA' ? 'MLA' : sel.kind;
     replaceChildren(

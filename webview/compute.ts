@@ -84,12 +84,15 @@ export type PanelView =
   | { status: 'not-model'; analysis: Analysis; problems: SyntaxProblem[] }
   | { status: 'error'; message: string; problems: SyntaxProblem[]; offset?: number };
 
-/** Powers of two from 1k up to past the model's context (and the chosen one), for the chart and grid. */
-export function chartContexts(maxContext: number | undefined, chosen: number): number[] {
-  const top = Math.min(1 << 24, Math.max(32768, maxContext ?? 0, chosen) * 2);
+/**
+ * Powers of two from 1k up to past the model's context, the chosen one and the point where the budget
+ * runs out (so the crossing is on the chart), capped at 16M tokens.
+ */
+export function chartContexts(maxContext: number | undefined, chosen: number, fit?: number): number[] {
+  const top = Math.min(1 << 24, Math.max(32768, maxContext ?? 0, chosen, fit ?? 0) * 2);
   const out: number[] = [];
   for (let c = 1024; c <= top; c *= 2) out.push(c);
-  for (const extra of [maxContext, chosen]) if (extra && extra >= 1024 && !out.includes(extra)) out.push(extra);
+  for (const extra of [maxContext, chosen]) if (extra && extra >= 1024 && extra <= top && !out.includes(extra)) out.push(extra);
   return out.sort((a, b) => a - b);
 }
 
@@ -161,7 +164,7 @@ export function computeModelView(model: ModelDescription, controls: PanelControl
   const memoryBytes = resolved.gpuMemGiB * GiB;
   const weightsPerGpu = weightsBytes === undefined ? undefined : weightsBytes / resolved.tp;
 
-  const contexts = chartContexts(model.maxContext?.value, resolved.context);
+  const contexts = chartContexts(model.maxContext?.value, resolved.context, fit.contextUnbounded ? undefined : fit.maxContext);
   const chart: CostChart = {
     contexts,
     series: chartSeries(model, rows, selected, contexts, opts),

@@ -18,7 +18,11 @@ export interface TableData {
   rowClasses?: string[];
 }
 
-const x = (n: number): string => `${n >= 10 ? n.toFixed(1) : n.toFixed(2)}×`;
+/** 0.125 -> "0.125×", 4 -> "4.00×", 16 -> "16.0×": ratios to three significant digits. */
+export function formatRatio(n: number): string {
+  return `${n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toPrecision(3)}×`;
+}
+const x = formatRatio;
 
 /** Every valid KV head count at the chosen settings. */
 export function whatIfTable(view: ModelView): TableData {

@@ -81,7 +81,8 @@ export function renderCostChart(chart: CostChart, chosenContext: number, perGpuL
   refLine(chart.memoryBytes, 'memory', `GPU memory ${formatBytes(chart.memoryBytes)}`, true);
   if (chart.weightsBytes) {
     refLine(chart.weightsBytes, 'weights', `weights ${formatBytes(chart.weightsBytes)}`, true);
-    refLine(chart.budgetBytes, 'budget', `KV budget ${formatBytes(chart.budgetBytes)} (memory − weights)`, false);
+    if (chart.budgetBytes > 0) refLine(chart.budgetBytes, 'budget', `KV budget ${formatBytes(chart.budgetBytes)} (memory − weights)`, false);
+    else svg.append(s('text', { x: M.left + 8, y: M.top + 14, class: 'warning-label', 'data-no-budget': 'true' }, 'The weights alone exceed the GPU memory: nothing is left for the cache. Add GPUs (tensor parallel) or memory.'));
   }
 
   const chosenX = px(chosenContext);
