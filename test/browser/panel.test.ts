@@ -295,7 +295,7 @@ describe('KV Lens panel in Chromium', { timeout: 180_000 }, () => {
   it('benchmarks: empty state, then results as bars and a table', async () => {
     const page = await open('dark');
     await showConfig(page, 'llama__Meta-Llama-3-8B-Instruct');
-    assert.match(await text(page, '#benchmarks .empty'), /No results yet - run "KV Lens: Benchmark Attention"/);
+    assert.match(await text(page, '#benchmarks .empty'), /No results yet - run "KV Lens: Run Attention Benchmark\.\.\."/);
     // A run as the benchmark feature reports it: decode at 4096 past tokens, three variants.
     const mk = (kvHeads: number, label: string, medianMs: number, speedup: number) => ({
       variant: { kvHeads, label },

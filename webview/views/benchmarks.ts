@@ -8,7 +8,7 @@ import type { PanelBenchmarkResult, PanelBenchmarkRun } from '../../src/shared/p
 import { h, s, tip } from '../dom';
 
 /** The text shown until results arrive; the test looks for it. */
-export const NO_RESULTS_TEXT = 'No results yet - run "KV Lens: Benchmark Attention" to measure these variants on this machine.';
+export const NO_RESULTS_TEXT = 'No results yet - run "KV Lens: Run Attention Benchmark..." (kvLens.runBenchmark) to measure these variants on this machine.';
 
 const W = 760;
 const ROW = 26;

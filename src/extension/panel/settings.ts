@@ -1,30 +1,18 @@
-/** Reads the `kvLens.*` settings the panel's controls start from. */
+/** The `kvLens.*` settings the panel's controls start from, read through the shared settings reader. */
 import * as vscode from 'vscode';
-import { DEFAULT_SETTINGS } from '../../core/settings';
-import type { KvDtype } from '../../core/types';
+import { SETTINGS_SECTION, readSettings } from '../pure/settings';
 import type { PanelSettings } from '../../shared/panelProtocol';
 
-const KV_DTYPES: ReadonlySet<string> = new Set<KvDtype | 'auto'>(['auto', 'fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4', 'q8_0', 'q4_0']);
+const PANEL_KEYS = ['context', 'batch', 'kvDtype', 'tensorParallel', 'gpuMemoryGiB'] as const satisfies readonly (keyof PanelSettings)[];
 
-function positiveInt(value: unknown, fallback: number, allowZero = false): number {
-  return typeof value === 'number' && Number.isInteger(value) && (value > 0 || (allowZero && value === 0)) ? value : fallback;
-}
-
-/** The panel's settings for a document's scope, each falling back to the shared default when invalid. */
+/** The panel's settings for a document's scope (invalid values fall back to the defaults, as everywhere). */
 export function readPanelSettings(scope?: vscode.Uri): PanelSettings {
-  const config = vscode.workspace.getConfiguration('kvLens', scope);
-  const kvDtype = config.get<unknown>('kvDtype');
-  const gpu = config.get<unknown>('gpuMemoryGiB');
-  return {
-    context: positiveInt(config.get('context'), DEFAULT_SETTINGS.context, true),
-    batch: positiveInt(config.get('batch'), DEFAULT_SETTINGS.batch),
-    kvDtype: typeof kvDtype === 'string' && KV_DTYPES.has(kvDtype) ? (kvDtype as KvDtype | 'auto') : DEFAULT_SETTINGS.kvDtype,
-    tensorParallel: positiveInt(config.get('tensorParallel'), DEFAULT_SETTINGS.tensorParallel),
-    gpuMemoryGiB: typeof gpu === 'number' && gpu > 0 && Number.isFinite(gpu) ? gpu : DEFAULT_SETTINGS.gpuMemoryGiB,
-  };
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
+  const { settings } = readSettings((key) => config.get<unknown>(key));
+  return { context: settings.context, batch: settings.batch, kvDtype: settings.kvDtype, tensorParallel: settings.tensorParallel, gpuMemoryGiB: settings.gpuMemoryGiB };
 }
 
 /** True when a configuration change touches a setting the panel shows. */
 export function affectsPanel(event: vscode.ConfigurationChangeEvent): boolean {
-  return ['context', 'batch', 'kvDtype', 'tensorParallel', 'gpuMemoryGiB'].some((key) => event.affectsConfiguration(`kvLens.${key}`));
+  return PANEL_KEYS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
 }
