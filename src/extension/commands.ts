@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import { copySummary } from './commands/copySummary';
 import { getState } from './commands/getState';
 import { openPanel } from './commands/openPanel';
+import { runBenchmark } from './commands/runBenchmark';
+import type { Benchmarks } from './commands/runBenchmark';
 import { selectSetting } from './commands/selectSetting';
 import { setRuleSeverity } from './commands/setRuleSeverity';
 import { errorMessage } from './log';
@@ -15,9 +17,10 @@ import type { Services } from './services';
 type Command = (...args: unknown[]) => unknown;
 
 /** The implementation of every command id. */
-export function createCommands(services: Services): Record<CommandId, Command> {
+export function createCommands(services: Services, benchmarks: Benchmarks): Record<CommandId, Command> {
   return {
     [CommandId.OpenPanel]: (arg) => openPanel(services, arg),
+    [CommandId.RunBenchmark]: (arg, request) => runBenchmark(services, benchmarks, arg, request as Parameters<typeof runBenchmark>[3]),
     [CommandId.CopySummary]: (arg) => copySummary(services, arg),
     [CommandId.SelectKvDtype]: (value) => selectSetting(services, 'kvDtype', value),
     [CommandId.SelectContext]: (value) => selectSetting(services, 'context', value),
@@ -30,8 +33,8 @@ export function createCommands(services: Services): Record<CommandId, Command> {
 }
 
 /** Registers the table; a command that throws is logged and shown, then rethrown to its caller. */
-export function registerCommands(services: Services): vscode.Disposable[] {
-  return Object.entries(createCommands(services)).map(([id, run]) =>
+export function registerCommands(services: Services, benchmarks: Benchmarks): vscode.Disposable[] {
+  return Object.entries(createCommands(services, benchmarks)).map(([id, run]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         return await run(...args);

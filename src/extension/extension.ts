@@ -8,6 +8,7 @@ import { ActiveConfigTracker } from './activeConfig';
 import { CodeActionProvider } from './codeActions';
 import { CodeLensProvider } from './codeLens';
 import { registerCommands } from './commands';
+import { Benchmarks } from './commands/runBenchmark';
 import { Settings } from './config';
 import { trackContextKeys } from './contextKeys';
 import { Diagnostics } from './diagnostics';
@@ -54,7 +55,8 @@ function start(context: vscode.ExtensionContext, log: Log): void {
   own(new StatusBar(active));
   own(trackContextKeys(active));
   const services: Services = { extension: context, log, settings, documents, diagnostics, active };
-  context.subscriptions.push(...registerCommands(services));
+  const benchmarks = own(new Benchmarks());
+  context.subscriptions.push(...registerCommands(services, benchmarks));
   registerPanelSerializer(context);
 
   // Hover, quick fixes and lenses are registered on the first model config seen, not for every JSON user.

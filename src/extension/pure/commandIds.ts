@@ -1,6 +1,7 @@
 /** Every command KV Lens registers; package.json `contributes.commands` lists the same ids. */
 export enum CommandId {
   OpenPanel = 'kvLens.openPanel',
+  RunBenchmark = 'kvLens.runBenchmark',
   CopySummary = 'kvLens.copySummary',
   SelectKvDtype = 'kvLens.selectKvDtype',
   SelectContext = 'kvLens.selectContext',

@@ -89,6 +89,8 @@ export class DocumentView {
 
 interface Entry {
   version: number;
+  /** A language change keeps uri and version; the verdict must still be redone. */
+  languageId: string;
   /** undefined: not looked at yet; false: sniffed, cannot be a model config. */
   analysis?: Analysis | false;
   view?: DocumentView;
@@ -114,8 +116,8 @@ export class DocumentStates {
   /** The view of a document's current version, computing only what is missing. */
   get(doc: DocumentInput): DocumentView {
     let entry = this.entries.get(doc.key);
-    if (!entry || entry.version !== doc.version) {
-      entry = { version: doc.version, generation: -1 };
+    if (!entry || entry.version !== doc.version || entry.languageId !== doc.languageId) {
+      entry = { version: doc.version, languageId: doc.languageId, generation: -1 };
       this.entries.set(doc.key, entry);
     }
     if (entry.view && entry.generation === this.generation) return entry.view;

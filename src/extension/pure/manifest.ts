@@ -8,6 +8,7 @@ import { LINT_RULES } from '../../core/lint-rules';
 import { DEFAULT_SETTINGS } from '../../core/settings';
 import { PANEL_VIEW_TYPE } from '../../shared/panelProtocol';
 import { CONTEXT_IS_MODEL_CONFIG, CommandId } from './commandIds';
+import { GRAMMAR_SCOPE } from './jsonAssets';
 import { RULE_SEVERITIES, SETTINGS_SECTION } from './settings';
 
 const CATEGORY = 'KV Lens';
@@ -16,6 +17,7 @@ const MODEL_CONFIG = `${CONTEXT_IS_MODEL_CONFIG} && resourceLangId =~ /^jsonc?$/
 /** Title and icon of every command (the palette shows "KV Lens: <title>"). */
 const COMMANDS: Record<CommandId, { title: string; icon?: string; enablement?: string }> = {
   [CommandId.OpenPanel]: { title: 'Open Panel', icon: '$(graph)' },
+  [CommandId.RunBenchmark]: { title: 'Run Attention Benchmark...', icon: '$(play)', enablement: 'isWorkspaceTrusted' },
   [CommandId.CopySummary]: { title: 'Copy Attention and KV Summary', icon: '$(copy)' },
   [CommandId.SelectKvDtype]: { title: 'Select KV Cache Dtype...', icon: '$(symbol-numeric)' },
   [CommandId.SelectContext]: { title: 'Select Context Length...', icon: '$(arrow-both)' },
@@ -29,6 +31,7 @@ const COMMANDS: Record<CommandId, { title: string; icon?: string; enablement?: s
 /** Where commands appear in the palette: model-config commands only on model configs; internal ones never. */
 const PALETTE_WHEN: Partial<Record<CommandId, string>> = {
   [CommandId.OpenPanel]: CONTEXT_IS_MODEL_CONFIG,
+  [CommandId.RunBenchmark]: CONTEXT_IS_MODEL_CONFIG,
   [CommandId.CopySummary]: CONTEXT_IS_MODEL_CONFIG,
   [CommandId.GetState]: 'false',
 };
@@ -81,13 +84,14 @@ export function contributes(): Record<string, unknown> {
       'editor/context': [
         { command: CommandId.OpenPanel, when: MODEL_CONFIG, group: '9_kvLens@1' },
         { command: CommandId.CopySummary, when: MODEL_CONFIG, group: '9_kvLens@2' },
+        { command: CommandId.RunBenchmark, when: `${MODEL_CONFIG} && isWorkspaceTrusted`, group: '9_kvLens@3' },
       ],
     },
     configuration: configuration(),
     // Every config.json gets descriptions and completions; the schema has no validating keyword, so a
     // config.json of another tool can never get an error from it (test/unit/ext-schema.test.ts).
     jsonValidation: [{ fileMatch: 'config.json', url: './schemas/model-config.schema.json' }],
-    grammars: [{ scopeName: 'kv-lens.json.injection', path: './syntaxes/kv-lens.injection.json', injectTo: ['source.json', 'source.json.comments'] }],
+    grammars: [{ scopeName: GRAMMAR_SCOPE, path: './syntaxes/kv-lens.injection.json', injectTo: ['source.json', 'source.json.comments'] }],
   };
 }
 

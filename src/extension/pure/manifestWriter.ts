@@ -1,9 +1,11 @@
 /**
- * Writes the editor layer's package.json keys from manifest.ts, leaving every other key as it is.
+ * Writes the editor layer's package.json keys from manifest.ts, leaving every other key as it is, and the
+ * JSON schema and injection grammar from jsonAssets.ts.
  * Run from the repository root after changing commands, settings or lint rules: `node --import tsx src/extension/pure/manifestWriter.ts`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { injectionGrammar, modelConfigSchema } from './jsonAssets';
 import { activationEvents, capabilities, contributes } from './manifest';
 
 const path = resolve(process.cwd(), 'package.json');
@@ -12,4 +14,6 @@ pkg.activationEvents = activationEvents();
 pkg.contributes = contributes();
 pkg.capabilities = capabilities();
 writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
-console.log('package.json: activationEvents, contributes and capabilities written');
+writeFileSync(resolve(process.cwd(), 'schemas/model-config.schema.json'), `${JSON.stringify(modelConfigSchema(), null, 2)}\n`);
+writeFileSync(resolve(process.cwd(), 'syntaxes/kv-lens.injection.json'), `${JSON.stringify(injectionGrammar(), null, 2)}\n`);
+console.log('written: package.json (activationEvents, contributes, capabilities), schemas/model-config.schema.json, syntaxes/kv-lens.injection.json');

@@ -27,6 +27,7 @@ export interface ConfigSummary {
 export function describeGrouping(model: ModelDescription): string {
   const { kind, queryHeads, kvHeads, groupSize } = model.attention;
   const q = queryHeads.value;
+  if (model.encoderOnly) return `${q} attention heads; no KV cache at inference`;
   const kv = kvHeads.value;
   switch (kind) {
     case 'MHA':
@@ -44,6 +45,7 @@ export function describeGrouping(model: ModelDescription): string {
 
 /** The kind as a label ("GQA"), or a phrase for models without a cache. */
 export function kindLabel(model: ModelDescription): string {
+  if (model.encoderOnly) return 'encoder-only';
   return model.attention.kind === 'none' ? 'no KV cache' : model.attention.kind;
 }
 
@@ -53,8 +55,11 @@ export function summarize(model: ModelDescription, report: KvReport): ConfigSumm
   const grouping = describeGrouping(model);
   const perToken = `${formatBytes(report.bytesPerToken)}/token`;
   const batch = report.batch > 1 ? ` x ${report.batch} sequences` : '';
-  const cost = `${formatBytes(report.totalBytes)} at ${formatTokens(report.context)} tokens${batch}, ${report.dtype}`;
-  const shortGroups = model.attention.kind === 'none' || model.attention.kind === 'MLA'
+  const state = report.stateBytes > 0 ? ` (${formatBytes(report.stateBytes)} of it fixed state)` : '';
+  const cost = model.encoderOnly
+    ? 'nothing cached'
+    : `${formatBytes(report.totalBytes)} at ${formatTokens(report.context)} tokens${batch}, ${report.dtype}${state}`;
+  const shortGroups = model.encoderOnly || model.attention.kind === 'none' || model.attention.kind === 'MLA'
     ? kind
     : `${kind} ${model.attention.queryHeads.value}/${model.attention.kvHeads.value}`;
   const name = model.modelType ? `${model.modelType}: ` : '';
@@ -70,7 +75,7 @@ export function summarize(model: ModelDescription, report: KvReport): ConfigSumm
     perToken,
     cost,
     lens: `${kind} · ${grouping} · ${perToken} · ${cost}`,
-    status: `${shortGroups} · ${formatBytes(report.totalBytes)} @ ${formatTokens(report.context)}`,
+    status: model.encoderOnly ? `${kind} · no KV cache` : `${shortGroups} · ${formatBytes(report.totalBytes)} @ ${formatTokens(report.context)}`,
     text: lines.join('\n'),
   };
 }
