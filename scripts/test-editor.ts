@@ -1,0 +1,136 @@
+/**
+ * `npm run test:editor`: the in-editor suite (test/editor) inside a real VS Code, on a fresh copy of the
+ * fixture workspace.
+ *
+ * - Desktop VS Code, when one is available: KV_LENS_VSCODE_EXECUTABLE names its binary, or
+ *   KV_LENS_VSCODE_DOWNLOAD=stable|<version> lets @vscode/test-electron download one. The extension is
+ *   loaded from this folder (`--extensionDevelopmentPath`) and the runner from `--extensionTestsPath`.
+ * - Otherwise code-server (VS Code 1.139 for the browser, from .e2e/), driven by headless Chromium. VS
+ *   Code's web workbench takes the same two paths, but from the page URL: `?payload=[["extensionDevelopmentPath",
+ *   uri],["extensionTestsPath", uri]]` with `vscode-remote://remote/...` URIs; a built workbench honours the
+ *   payload only when the server runs with `--enable-smoke-test-driver` (code-server passes it through with
+ *   `--vscode-option`). The workbench then loads the extension in the server's extension host, runs the
+ *   suite there, and calls `window.codeAutomationExit(code)`, which this script exposes to the page. The
+ *   runner also writes a JSON report to a file, which is what this script waits for and prints.
+ *
+ * Flags: --no-build (dist/ is already built), --grep <pattern> (Mocha grep).
+ * Output: .test-output/editor/ (report.json, code-server.log, browser-console.log, final.png).
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EditorTestReport } from '../test/editor/index';
+import { launchChromium } from './lib/browser';
+import { remoteUri, startCodeServer } from './lib/codeServer';
+import { EDITOR_TESTS_RUNNER, EDITOR_TESTS_WORKSPACE, buildEditorTests } from './lib/editorTestsBuild';
+import { ROOT, TEST_OUTPUT, run, secondsSince, waitFor } from './lib/util';
+
+const OUT = join(TEST_OUTPUT, 'editor');
+const REPORT = join(OUT, 'report.json');
+/** The whole suite's budget, start-up included. */
+const SUITE_TIMEOUT_MS = Number(process.env.KV_LENS_EDITOR_TIMEOUT_MS ?? 8 * 60_000);
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const args = process.argv.slice(2);
+  const grepIndex = args.indexOf('--grep');
+  const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
+  if (!args.includes('--no-build')) run('npm', ['run', 'build']);
+  if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: npm run build');
+  await buildEditorTests();
+
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  // Tests edit files (quick fixes) and settings: always a fresh copy, never the fixtures themselves.
+  const workspace = join(OUT, 'workspace');
+  cpSync(EDITOR_TESTS_WORKSPACE, workspace, { recursive: true });
+  const env: Record<string, string> = { KV_LENS_EDITOR_REPORT: REPORT };
+  if (grep) env.KV_LENS_EDITOR_GREP = grep;
+
+  const desktop = process.env.KV_LENS_VSCODE_EXECUTABLE ?? process.env.KV_LENS_VSCODE_DOWNLOAD;
+  const exitCode = desktop ? await runDesktop(workspace, env) : await runInCodeServer(workspace, env);
+  const passed = printReport(exitCode);
+  console.log(`test:editor: ${passed ? 'passed' : 'FAILED'} in ${secondsSince(started)} s (output in .test-output/editor/)`);
+  return passed ? 0 : 1;
+}
+
+/** A desktop VS Code through @vscode/test-electron. */
+async function runDesktop(workspace: string, env: Record<string, string>): Promise<number | undefined> {
+  const { runTests } = await import('@vscode/test-electron');
+  const executable = process.env.KV_LENS_VSCODE_EXECUTABLE;
+  const options = {
+    extensionDevelopmentPath: ROOT,
+    extensionTestsPath: EDITOR_TESTS_RUNNER,
+    extensionTestsEnv: env,
+    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(OUT, 'user-data'), '--extensions-dir', join(OUT, 'extensions')],
+  };
+  try {
+    return await runTests(executable ? { ...options, vscodeExecutablePath: executable } : { ...options, version: process.env.KV_LENS_VSCODE_DOWNLOAD });
+  } catch (error) {
+    console.error(String(error));
+    return 1;
+  }
+}
+
+/** code-server driven by headless Chromium, the route that works without a desktop VS Code. */
+async function runInCodeServer(workspace: string, env: Record<string, string>): Promise<number | undefined> {
+  let t = Date.now();
+  const server = await startCodeServer({
+    folder: workspace,
+    userDataDir: join(OUT, 'user-data'),
+    extensionsDir: join(OUT, 'extensions'),
+    logFile: join(OUT, 'code-server.log'),
+    extensionTests: true,
+    env,
+  });
+  console.log(`test:editor: code-server up at ${server.origin} in ${secondsSince(t)} s`);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const consoleLog = join(OUT, 'browser-console.log');
+    writeFileSync(consoleLog, '');
+    page.on('console', (m) => appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
+    let exitCode: number | undefined;
+    await page.exposeFunction('codeAutomationExit', (code: number) => {
+      exitCode = code;
+    });
+    const url = server.urlFor(workspace, [
+      ['extensionDevelopmentPath', remoteUri(ROOT)],
+      ['extensionTestsPath', remoteUri(EDITOR_TESTS_RUNNER)],
+    ]);
+    t = Date.now();
+    await page.goto(url);
+    // The runner writes the report when Mocha ends; the exit call can lag (the workbench collects logs first).
+    await waitFor(() => existsSync(REPORT) || (exitCode !== undefined && exitCode !== 0), { what: 'the in-editor suite to finish', timeoutMs: SUITE_TIMEOUT_MS, intervalMs: 250 });
+    console.log(`test:editor: suite finished ${secondsSince(t)} s after the page opened`);
+    await page.screenshot({ path: join(OUT, 'final.png') });
+    return exitCode;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+/** Prints the runner's report; true when it exists, ran tests, and none failed. */
+function printReport(exitCode: number | undefined): boolean {
+  if (!existsSync(REPORT)) {
+    console.error(`test:editor: no report from the extension host (exit code ${String(exitCode)}); see .test-output/editor/*.log`);
+    return false;
+  }
+  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as EditorTestReport;
+  console.log(`VS Code ${report.vscodeVersion} (${report.appHost}${report.remoteName ? `, remote ${report.remoteName}` : ''})`);
+  for (const test of report.tests) {
+    const mark = test.state === 'passed' ? 'ok  ' : test.state === 'pending' ? 'skip' : 'FAIL';
+    console.log(`  ${mark} ${test.title} (${test.durationMs} ms)`);
+    if (test.error) console.log(test.error.split('\n').map((l) => `         ${l}`).join('\n'));
+  }
+  console.log(`${report.passed} passed, ${report.failed} failed, ${report.pending} pending, ${(report.durationMs / 1000).toFixed(1)} s in the editor`);
+  return report.failed === 0 && report.passed > 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);
