@@ -312,8 +312,13 @@ export class PanelApp {
       this.figure('decode speed-up bound', formatRatio(sel.decodeSpeedupBound), 'over MHA, memory-bound decode', 'wi-speedup'),
     );
     const kind = sel.kind === 'MLA' ? 'MLA' : sel.kind;
+    const m = view.model;
+    const mlaNote = m.mla
+      ? h('p', { class: 'muted', id: 'whatif-mla-note' }, `This model caches an MLA latent (${formatBytes(view.report.bytesPerToken)} per token). The groupings below are the same ${m.attention.queryHeads.value} heads with ordinary per-head K (${m.attention.headDimK.value}) and V (${m.attention.headDimV.value}) caches, for comparison.`)
+      : undefined;
     replaceChildren(
       this.whatIfBody,
+      mlaNote,
       figures,
       h('div', { class: 'diagram-wrap', id: 'whatif-diagram' }, renderGrouping(this.groupingInput(view, kind, sel.kvHeads, 'What-if grouping'))),
       this.table(whatIfTable(view), (i) => {

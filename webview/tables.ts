@@ -95,7 +95,9 @@ export function benchmarkTable(run: PanelBenchmarkRun): TableData {
     caption: `Benchmark results${run.provenance ? `: ${run.provenance}` : ''}${run.date ? ` (${run.date})` : ''}`,
     headers: ['KV heads', 'phase', 'context', 'batch', 'dtype', 'EP', 'median ms', 'p10 ms', 'p90 ms', 'GB/s', 'of ceiling', 'speed-up', 'bound'],
     numeric: [true, false, true, true, false, false, true, true, true, true, true, true, true],
-    rows: run.results.map((r) => [
+    rows: [...run.results]
+      .sort((a, b) => a.phase.localeCompare(b.phase) || a.context - b.context || a.batch - b.batch || b.variant.kvHeads - a.variant.kvHeads)
+      .map((r) => [
       `${r.variant.kvHeads}${r.variant.label ? ` (${r.variant.label})` : ''}`,
       r.phase,
       formatTokens(r.context),

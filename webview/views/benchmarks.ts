@@ -14,6 +14,8 @@ const W = 760;
 const ROW = 26;
 const LABEL_W = 150;
 const RIGHT_W = 250;
+/** Room after the longest whisker for its value label. */
+const VALUE_W = 150;
 
 interface Group {
   key: string;
@@ -42,7 +44,7 @@ function renderGroup(group: Group): HTMLElement {
   const rows = group.results;
   const height = rows.length * ROW + 28;
   const maxMs = Math.max(...rows.map((r) => r.p90Ms), 1e-9);
-  const barW = W - LABEL_W - RIGHT_W;
+  const barW = W - LABEL_W - RIGHT_W - VALUE_W;
   const svg = s('svg', { viewBox: `0 0 ${W} ${height}`, class: 'chart bench-chart', role: 'img', 'aria-label': `Latency per variant, ${group.title}`, 'data-bars': rows.length });
   svg.append(s('text', { x: LABEL_W, y: 12, class: 'axis-label' }, 'median latency (p10-p90)'));
   svg.append(s('text', { x: W - RIGHT_W + 12, y: 12, class: 'axis-label' }, 'bandwidth vs ceiling'));
@@ -58,10 +60,10 @@ function renderGroup(group: Group): HTMLElement {
     const wy = y + 3 + (ROW - 10) / 2;
     svg.append(s('line', { x1: LABEL_W + (barW * r.p10Ms) / maxMs, x2: LABEL_W + (barW * r.p90Ms) / maxMs, y1: wy, y2: wy, class: 'whisker' }));
     const text = `${r.medianMs.toFixed(r.medianMs >= 10 ? 1 : 3)} ms${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}×/${r.bound.toFixed(0)}×` : ''}`;
-    svg.append(s('text', { x: Math.min(LABEL_W + w + 6, W - RIGHT_W - 4), y: y + 14, class: `value-label${LABEL_W + w + 6 > W - RIGHT_W - 90 ? ' end' : ''}` }, text));
+    svg.append(s('text', { x: LABEL_W + (barW * r.p90Ms) / maxMs + 6, y: y + 14, class: 'value-label' }, text));
     // Bandwidth meter: a track for the ceiling, a fill for what was achieved.
     const mx = W - RIGHT_W + 12;
-    const mw = RIGHT_W - 90;
+    const mw = RIGHT_W - 120;
     svg.append(s('rect', { x: mx, y: y + 5, width: mw, height: ROW - 14, class: 'meter-track' }));
     const frac = r.ceilingGBps ? Math.min(1, r.achievedGBps / r.ceilingGBps) : 0;
     if (r.ceilingGBps) svg.append(s('rect', { x: mx, y: y + 5, width: mw * frac, height: ROW - 14, class: 'meter-fill' }, tip(`${r.achievedGBps.toFixed(1)} of ${r.ceilingGBps.toFixed(0)} GB/s`)));

@@ -10,7 +10,7 @@ import { h, s, tip } from '../dom';
 
 const W = 760;
 const H = 320;
-const M = { left: 68, right: 20, top: 16, bottom: 40 };
+const M = { left: 68, right: 20, top: 26, bottom: 40 };
 
 /** Ticks at powers of two, thinned to at most `max`. */
 function powTicks(lo: number, hi: number, max: number): number[] {
@@ -62,7 +62,7 @@ export function renderCostChart(chart: CostChart, chosenContext: number, perGpuL
     grid.append(s('text', { x, y: H - M.bottom + 16, class: 'tick-label' }, formatTokens(2 ** k)));
   }
   grid.append(s('text', { x: (M.left + W - M.right) / 2, y: H - 6, class: 'axis-label middle' }, 'context (tokens per sequence, log scale)'));
-  grid.append(s('text', { x: 12, y: M.top + 6, class: 'axis-label', transform: `rotate(90 12 ${M.top + 6})` }, perGpuLabel));
+  grid.append(s('text', { x: M.left - 6, y: M.top - 12, class: 'axis-label end' }, perGpuLabel));
   svg.append(grid);
 
   // Above the budget the cache no longer fits: shade it so the crossing reads at a glance.
@@ -70,19 +70,23 @@ export function renderCostChart(chart: CostChart, chosenContext: number, perGpuL
     const yb = py(chart.budgetBytes);
     svg.append(s('rect', { x: M.left, y: M.top, width: W - M.left - M.right, height: Math.max(0, yb - M.top), class: 'over-budget' }));
   }
-  const refLine = (bytes: number, cls: string, text: string, anchorRight: boolean): void => {
+  // Reference levels are named in the legend (with their values); only the budget is labelled in place,
+  // on the left, where the rising curves have not reached it yet.
+  const refLine = (bytes: number, cls: string, text: string, label: boolean): void => {
     const y = py(bytes);
     const g = s('g', { class: `ref ${cls}`, 'data-ref': cls });
     g.append(s('line', { x1: M.left, x2: W - M.right, y1: y, y2: y }));
-    g.append(s('text', { x: anchorRight ? W - M.right - 4 : M.left + 4, y: y - 4, class: anchorRight ? 'end' : '' }, text));
+    if (label) g.append(s('text', { x: M.left + 6, y: y + 14 }, text));
     g.append(tip(text));
     svg.append(g);
   };
-  refLine(chart.memoryBytes, 'memory', `GPU memory ${formatBytes(chart.memoryBytes)}`, true);
+  refLine(chart.memoryBytes, 'memory', `GPU memory ${formatBytes(chart.memoryBytes)}`, false);
   if (chart.weightsBytes) {
-    refLine(chart.weightsBytes, 'weights', `weights ${formatBytes(chart.weightsBytes)}`, true);
-    if (chart.budgetBytes > 0) refLine(chart.budgetBytes, 'budget', `KV budget ${formatBytes(chart.budgetBytes)} (memory − weights)`, false);
-    else svg.append(s('text', { x: M.left + 8, y: M.top + 14, class: 'warning-label', 'data-no-budget': 'true' }, 'The weights alone exceed the GPU memory: nothing is left for the cache. Add GPUs (tensor parallel) or memory.'));
+    refLine(chart.weightsBytes, 'weights', `weights ${formatBytes(chart.weightsBytes)}`, false);
+    if (chart.budgetBytes > 0) refLine(chart.budgetBytes, 'budget', `KV budget ${formatBytes(chart.budgetBytes)}`, true);
+    else svg.append(s('text', { x: M.left + 8, y: M.top + 14, class: 'warning-label', 'data-no-budget': 'true' }, 'The weights alone exceed the GPU memory: no room is left for the cache.'));
+  } else {
+    refLine(chart.budgetBytes, 'budget', `KV budget ${formatBytes(chart.budgetBytes)}`, true);
   }
 
   const chosenX = px(chosenContext);
@@ -107,12 +111,13 @@ export function renderCostChart(chart: CostChart, chosenContext: number, perGpuL
   if (model && fit !== undefined && fit > 0 && fit >= (xs[0] ?? 0) && fit <= (xs[xs.length - 1] ?? 0) && chart.budgetBytes > 0) {
     const x = px(fit);
     const y = py(chart.budgetBytes);
-    const label = `budget runs out at ${formatTokens(fit)} tokens`;
+    const label = `fits up to ${formatTokens(fit)} tokens`;
+    const right = x > W - 170;
     const g = s('g', { class: 'fit-marker', 'data-fit': fit });
     g.append(s('line', { x1: x, x2: x, y1: y, y2: H - M.bottom }));
     g.append(s('circle', { cx: x, cy: y, r: 5 }));
-    g.append(s('text', { x: x > W / 2 ? x - 8 : x + 8, y: y + 18, class: x > W / 2 ? 'end' : '' }, label));
-    g.append(tip(label));
+    g.append(s('text', { x: right ? x - 6 : x + 6, y: H - M.bottom - 8, class: right ? 'end' : '' }, label));
+    g.append(tip(`The budget runs out at ${formatTokens(fit)} tokens per sequence`));
     svg.append(g);
   }
 
@@ -121,6 +126,11 @@ export function renderCostChart(chart: CostChart, chosenContext: number, perGpuL
     const cls = sr.role === 'model' ? 's-model' : sr.role === 'whatif' ? 's-whatif' : `s-variant s-v${i % 3}`;
     legend.append(h('li', { 'data-series-id': sr.id }, h('span', { class: `swatch line-swatch ${cls}`, 'aria-hidden': 'true' }), sr.label));
   });
-  legend.append(h('li', undefined, h('span', { class: 'swatch line-swatch ref-budget', 'aria-hidden': 'true' }), 'KV budget'));
+  const refItem = (cls: string, text: string): void => {
+    legend.append(h('li', { 'data-ref': cls }, h('span', { class: `swatch line-swatch ref-${cls}`, 'aria-hidden': 'true' }), text));
+  };
+  refItem('memory', `GPU memory ${formatBytes(chart.memoryBytes)}`);
+  if (chart.weightsBytes) refItem('weights', `weights ${formatBytes(chart.weightsBytes)}`);
+  if (chart.budgetBytes > 0) refItem('budget', `KV budget ${formatBytes(chart.budgetBytes)} (memory − weights)`);
   return h('figure', { class: 'chart-figure' }, svg, legend);
 }
