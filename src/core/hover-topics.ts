@@ -8,8 +8,7 @@ import { computeKv } from './kv';
 import { pathToString, valueAt } from './parse';
 import type { KvLensSettings } from './settings';
 import type { Derived, KvOptions, KvReport, ModelDescription } from './types';
-import { groupingMap, whatIf } from './whatif';
-import type { WhatIfRow } from './whatif';
+import { groupingMap, withKvHeads } from './whatif';
 import { codeBlock, esc, table, times } from './hover-markdown';
 import type { CommandLinks } from './hover-markdown';
 import type { HoverTarget } from './hover';
@@ -46,6 +45,30 @@ const KIND_WORDS: Record<string, string> = {
   none: 'no attention cache',
 };
 
+/**
+ * Reports by model and options. The editor layer keeps one analysis (so one ModelDescription) per document
+ * version, so repeated hovers on the same version reuse the arithmetic; the entries go with the model.
+ */
+const REPORTS = new WeakMap<ModelDescription, Map<string, KvReport>>();
+
+/** computeKv, memoised per model description and options. */
+function report(model: ModelDescription, opts: KvOptions, variant = ''): KvReport {
+  let byOpts = REPORTS.get(model);
+  if (!byOpts) REPORTS.set(model, (byOpts = new Map()));
+  const key = `${variant}|${opts.context ?? ''}|${opts.batch ?? ''}|${opts.kvDtype ?? ''}|${opts.tp ?? ''}`;
+  let r = byOpts.get(key);
+  if (!r) {
+    const m = variant === 'mha' ? withKvHeads(model, model.attention.queryHeads.value) : variant === 'unwindowed' ? unwindowed(model) : model;
+    byOpts.set(key, (r = computeKv(m, opts)));
+  }
+  return r;
+}
+
+/** The model with every sliding / chunked layer keeping the whole context. */
+function unwindowed(m: ModelDescription): ModelDescription {
+  return { ...m, layers: m.layers.map((l) => (l.kind === 'sliding' || l.kind === 'chunked' ? { ...l, kind: 'full' as const } : l)) };
+}
+
 /** Renders topics for one model. Costs are computed once per hover, lazily. */
 export class HoverTopics {
   private readonly opts: KvOptions;
@@ -69,12 +92,17 @@ export class HoverTopics {
 
   /** The cache at the model's maximum context, one sequence, the settings' dtype. */
   private atModel(): KvReport {
-    return (this.modelReport ??= computeKv(this.model, this.opts.kvDtype ? { kvDtype: this.opts.kvDtype } : {}));
+    return (this.modelReport ??= report(this.model, this.modelOpts()));
   }
 
   /** The cache at the settings' context, batch, dtype and tensor parallelism. */
   private atSettings(): KvReport {
-    return (this.settingsReport ??= computeKv(this.model, this.opts));
+    return (this.settingsReport ??= report(this.model, this.opts));
+  }
+
+  /** Options for "at the model's context": one sequence, the settings' dtype, one GPU. */
+  private modelOpts(): KvOptions {
+    return this.opts.kvDtype ? { kvDtype: this.opts.kvDtype } : {};
   }
 
   render(topic: Topic, t: HoverTarget): string {
@@ -196,7 +224,7 @@ export class HoverTopics {
       const w = windowed[0]?.window ?? 0;
       const ctx = this.atModel().context;
       lines.push(`**Window ${formatInt(w)} tokens** on ${windowed.length} of ${m.layers.length} layers${typeof raw === 'number' && raw !== w ? '' : ''}: each holds min(context, ${formatInt(w)}) tokens in steady state (engines add a little: vLLM a block and the new tokens, llama.cpp pads to 256).`);
-      const full = computeKv({ ...m, layers: m.layers.map((l) => (l.kind === 'sliding' || l.kind === 'chunked' ? { ...l, kind: 'full' as const } : l)) }, this.opts.kvDtype ? { kvDtype: this.opts.kvDtype } : {});
+      const full = report(m, this.modelOpts(), 'unwindowed');
       const r = this.atModel();
       lines.push(`At the model's context ${formatTokens(ctx)}: ${formatBytes(r.totalBytes)} with the window, ${formatBytes(full.totalBytes)} if every layer kept the whole context (${times(full.totalBytes / Math.max(1, r.totalBytes))} more).`);
       if (w >= ctx) lines.push(`The window is at or above the context, so it saves nothing here.`);
@@ -321,26 +349,29 @@ export class HoverTopics {
     return table(rows);
   }
 
-  /** Saving against MHA and the decode speed-up bound, from the what-if rows. */
+  /**
+   * Saving against MHA and the decode speed-up bound, as whatIf defines them (the same model regrouped to as
+   * many KV heads as query heads; bound = query heads / KV heads), costing only the MHA variant.
+   */
   private comparison(): [string, string][] | undefined {
     const m = this.model;
-    const rows: WhatIfRow[] = whatIf(m, this.opts.kvDtype ? { kvDtype: this.opts.kvDtype } : {});
-    const mha = rows.find((r) => r.kvHeads === m.attention.queryHeads.value);
-    if (!mha) return undefined;
-    const r0 = this.atModel();
+    const a = m.attention;
+    if (a.kind === 'none' || a.queryHeads.value <= 0) return undefined;
+    const mha = report(m, this.modelOpts(), 'mha');
+    const cur = this.atModel();
+    if (mha.bytesPerToken <= 0 || cur.bytesPerToken <= 0) return undefined;
+    const ratio = mha.bytesPerToken / cur.bytesPerToken;
+    const saving = `saving ${formatBytes(mha.totalBytes - cur.totalBytes)} at ${formatTokens(cur.context)}`;
     if (m.mla) {
-      const ratio = mha.bytesPerToken / Math.max(1, r0.bytesPerToken);
       return [
-        [`vs MHA (${mha.kvHeads} KV heads, as HF transformers' eager code caches it)`, `${formatBytes(mha.bytesPerToken)} per token: MLA is ${times(ratio)} smaller, saving ${formatBytes(mha.totalBytes - r0.totalBytes)} at ${formatTokens(r0.context)}`],
+        [`vs MHA (${a.queryHeads.value} KV heads, as HF transformers' eager code caches it)`, `${formatBytes(mha.bytesPerToken)} per token: MLA is ${times(ratio)} smaller, ${saving}`],
         ['Decode speed-up bound (cache reads)', `${times(ratio)} vs MHA`],
       ];
     }
-    const cur = rows.find((r) => r.current);
-    if (!cur) return undefined;
-    if (cur.kvHeads === mha.kvHeads) return [['vs MHA', 'this is MHA: no saving; fewer KV heads would shrink the cache (see the panel)'], ['Decode speed-up bound', '1x']];
+    if (a.kvHeads.value === a.queryHeads.value) return [['vs MHA', 'this is MHA: no saving; fewer KV heads would shrink the cache (see the panel)'], ['Decode speed-up bound', '1x']];
     return [
-      [`vs MHA (${mha.kvHeads} KV heads)`, `${formatBytes(mha.bytesPerToken)} per token: ${times(1 / cur.ratioToMha)} smaller, saving ${formatBytes(mha.totalBytes - cur.totalBytes)} at ${formatTokens(r0.context)}`],
-      ['Decode speed-up bound (cache reads)', `${times(cur.decodeSpeedupBound)} vs MHA`],
+      [`vs MHA (${a.queryHeads.value} KV heads)`, `${formatBytes(mha.bytesPerToken)} per token: ${times(ratio)} smaller, ${saving}`],
+      ['Decode speed-up bound (cache reads)', `${times(a.queryHeads.value / a.kvHeads.value)} vs MHA`],
     ];
   }
 
