@@ -232,7 +232,7 @@ export class PanelApp {
     const offset = result.status === 'error' ? result.offset : syntax?.range.offset;
     const message =
       result.status === 'error'
-        ? `${result.message}${this.lastGood ? ' Showing the last readable version below.' : ''}`
+        ? `${result.message.replace(/\.?$/, '.')}${this.lastGood ? ' Showing the last readable version below.' : ''}`
         : `Syntax error: ${syntax?.message ?? ''}. The figures below are from what could still be read.`;
     const go = h('vscode-button', { 'aria-label': 'Go to the error in the editor' }, 'Go to error');
     go.addEventListener('click', () => this.api.postMessage({ type: 'revealSource', offset }));

@@ -140,8 +140,8 @@ export function computePanelView(text: string, controls: PanelControls): PanelVi
       offset: syntax?.range.offset,
     };
   }
-  if (analysis.error && !analysis.model) return { status: 'error', message: analysis.error, problems };
-  if (!analysis.isModelConfig || !analysis.model) return { status: 'not-model', analysis, problems };
+  if (!analysis.isModelConfig) return { status: 'not-model', analysis, problems };
+  if (!analysis.model) return { status: 'error', message: `Cannot show this config: ${analysis.error ?? 'no attention to describe'}`, problems };
   try {
     return { status: 'ok', analysis, view: computeModelView(analysis.model, controls, analysis.parsed), problems };
   } catch (error) {

@@ -126,9 +126,11 @@ export class KvLensPanel implements vscode.Disposable {
         if (affectsPanel(event)) this.post({ type: 'settings', settings: readPanelSettings(this.uri) });
       }),
     );
-    // The document may change on disk without being open in an editor (git checkout, a script).
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? '*'));
-    this.disposables.push(watcher, watcher.onDidChange(() => this.scheduleUpdate()));
+    // A file may change on disk without an open editor seeing it (git checkout, a script).
+    if (uri.scheme === 'file') {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? '*'));
+      this.disposables.push(watcher, watcher.onDidChange(() => this.scheduleUpdate()), watcher.onDidCreate(() => this.scheduleUpdate()));
+    }
   }
 
   /** Shows benchmark results for this config; they survive hiding and reloads (webview state). */
