@@ -106,6 +106,7 @@ export class HoverTopics {
   }
 
   render(topic: Topic, t: HoverTarget): string {
+    if (this.model.attention.kind === 'none' && ['kvHeads', 'queryHeads', 'headDim', 'mla', 'perLayerHeads'].includes(topic)) return this.noAttention(t);
     switch (topic) {
       case 'kvHeads': return this.kvHeads(t);
       case 'queryHeads': return this.queryHeads(t);
@@ -126,10 +127,19 @@ export class HoverTopics {
   /** A top-level field when the language model is nested: not what the model uses. */
   notRead(t: HoverTarget): string {
     const m = this.model;
-    return `**${esc(t.key)}** at the top level is not read for the language model: KV Lens (like transformers) reads \`${esc(m.part)}\`${m.partModelType ? ` (model type ${esc(m.partModelType)})` : ''}.\n\n${this.kindSentence()}`;
+    return `**${esc(t.key)}** at the top level is not read for the language model: KV Lens (like transformers) reads **${esc(m.part)}**${m.partModelType ? ` (model type ${esc(m.partModelType)})` : ''}.\n\n${this.kindSentence()}`;
   }
 
   // ---- topics ----
+
+  /** Attention-looking fields of a model without attention (pure Mamba: num_heads are SSM heads). */
+  private noAttention(t: HoverTarget): string {
+    const v = valueAt(this.analysis.parsed, t.path);
+    return [
+      `**${esc(t.key)}**${typeof v === 'number' ? ` = ${formatInt(v)}` : ''}: this model has no attention layers, so nothing here sizes a KV cache${this.model.layers.some((l) => l.kind === 'state') ? '; its layers keep a fixed recurrent state per sequence instead (these heads belong to the state-space layers)' : ''}.`,
+      this.costTable(false),
+    ].join('\n\n');
+  }
 
   private kvHeads(t: HoverTarget): string {
     const m = this.model;
@@ -152,7 +162,9 @@ export class HoverTopics {
   private queryHeads(t: HoverTarget): string {
     const a = this.model.attention;
     const parts = [`**${formatInt(a.queryHeads.value)} query heads** (${esc(t.key)}). Query heads are not cached; the KV heads they share are.`];
-    if (this.model.mla) parts.push(this.mlaSentence());
+    if (this.model.encoderOnly) {
+      // the cost table says it: no KV cache
+    } else if (this.model.mla) parts.push(this.mlaSentence());
     else if (a.kind !== 'none') {
       parts.push(`Grouping (${a.kind}): ${this.groupingSentence()}`);
       const picture = this.picture();
@@ -271,7 +283,7 @@ export class HoverTopics {
 
   private part(t: HoverTarget): string {
     const m = this.model;
-    if (pathToString([t.key]) !== m.part) return `**${esc(t.key)}** is not the part KV Lens reads${m.part ? `: it reads \`${esc(m.part)}\`` : ': it reads the top level'}.`;
+    if (pathToString([t.key]) !== m.part) return `**${esc(t.key)}** is not the part KV Lens reads${m.part ? `: it reads **${esc(m.part)}**` : ': it reads the top level'}.`;
     const lines = [`**The language model** is read from here${m.partModelType ? ` (model type ${esc(m.partModelType)})` : ''}. ${this.kindSentence()}`];
     const defaulted = [m.attention.queryHeads, m.attention.kvHeads, m.attention.headDimK, m.numLayers].filter((d) => d.defaulted);
     if (defaulted.length) lines.push(`Defaults used: ${defaulted.map((d) => esc(d.note ?? 'library default')).join('; ')}.`);
@@ -316,6 +328,7 @@ export class HoverTopics {
   private picture(): string {
     const a = this.model.attention;
     if (a.kind === 'none' || a.kvHeads.value <= 0) return '';
+    if (a.kvHeads.value === a.queryHeads.value) return codeBlock([`kv i <- q i  # for i = 0..${a.queryHeads.value - 1}: one KV head per query head`]);
     const map = groupingMap(a.queryHeads.value, a.kvHeads.value);
     const runs: { kv: number; from: number; to: number }[] = [];
     map.forEach((kv, q) => {
@@ -337,7 +350,7 @@ export class HoverTopics {
     const r1 = this.atSettings();
     if (r0.bytesPerToken === 0 && r0.stateBytes === 0) return m.encoderOnly ? 'No KV cache: encoder-only models attend over the whole input in one pass.' : 'No per-token KV cache.';
     const rows: [string, string][] = [];
-    rows.push(['KV cache per token', `**${formatBytes(r0.bytesPerToken)}** (${formatInt(r0.bytesPerToken)} B, ${esc(r0.dtype)})`]);
+    rows.push(['KV cache per token', r0.bytesPerToken > 0 ? `**${formatBytes(r0.bytesPerToken)}** (${formatInt(r0.bytesPerToken)} B, ${esc(r0.dtype)})` : 'none: no layer caches per token']);
     if (r0.stateBytes > 0) rows.push(['Fixed state per sequence', formatBytes(r0.stateBytes)]);
     rows.push([`At the model's context, ${formatTokens(r0.context)}, 1 sequence`, formatBytes(r0.totalBytes)]);
     const ctxLabel = this.settings.context > 0 ? `kvLens.context ${formatTokens(r1.context)}` : `model context ${formatTokens(r1.context)}`;

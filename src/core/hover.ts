@@ -44,6 +44,8 @@ export function hoverAt(analysis: Analysis, offset: number, settings: KvLensSett
   const entry = keyIndex < path.length - 1 && typeof path[keyIndex + 1] === 'number' ? (path[keyIndex + 1] as number) : undefined;
   // Only the key itself, its scalar value, or a direct list entry: not deep inside nested objects.
   if (keyIndex < path.length - 1 && (entry === undefined || keyIndex + 2 < path.length)) return undefined;
+  // Whitespace inside an object or list value: no hover over the whole block (keys and entries have their own).
+  if (!loc.onKey && (loc.node.type === 'object' || loc.node.type === 'array')) return undefined;
   const topic = TOPIC_OF_KEY.get(key);
   if (!topic) return undefined;
   const range: SourceRange = { offset: loc.node.offset, length: loc.node.length };

@@ -10,6 +10,7 @@ import { applyEdits, modify } from 'jsonc-parser';
 import { analyzeText } from '../../src/core/analyze';
 import { hoverAt } from '../../src/core/hover';
 import type { HoverContent } from '../../src/core/hover';
+import { keyRangeOf, parseConfig } from '../../src/core/parse';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { KvLensSettings } from '../../src/core/settings';
 import type { JsonPath } from '../../src/core/types';
@@ -260,4 +261,45 @@ describe('non-model JSON gets no hover anywhere', () => {
       for (let offset = 0; offset < text.length; offset += 3) assert.equal(hoverAt(a, offset, SETTINGS, { documentUri: URI }), undefined, `offset ${offset}`);
     });
   }
+});
+
+describe('models without a per-token cache, and fields that are not read', () => {
+  it('pure Mamba: num_heads are state-space heads, the state is costed', () => {
+    const text = real('mamba2__Mamba-Codestral-7B-v0.1.json');
+    const m = plain(md(text, '"num_heads"'));
+    assert.ok(m.includes('**num_heads** = 128: this model has no attention layers'));
+    assert.ok(m.includes('| KV cache per token | none: no layer caches per token |'));
+    assert.doesNotMatch(m, /query heads share|groups of/);
+  });
+  it('BERT: encoder-only, no KV cache', () => {
+    const m = plain(md(real('bert__bert-base-chinese.json'), '"num_attention_heads"'));
+    assert.ok(m.includes('No KV cache: encoder-only models attend over the whole input in one pass.'));
+    assert.doesNotMatch(m, /kv 0 <-/);
+  });
+  it('a top-level copy of a field the nested language model defines is not read', () => {
+    const text = edit(real('gemma3__gemma-3-27b-it.json'), [['num_key_value_heads'], 8]);
+    const key = keyRangeOf(parseConfig(text), ['num_key_value_heads'])!;
+    const h = hoverAt(analyzeText(text), key.offset + 1, SETTINGS);
+    assert.deepEqual(h?.range, key);
+    const m = plain(h?.markdown ?? '');
+    assert.ok(m.includes('**num_key_value_heads** at the top level is not read for the language model: KV Lens (like transformers) reads **text_config** (model type gemma3_text).'));
+    assert.ok(m.includes('32 query heads share 16 KV heads'));
+  });
+  it('MHA pictures stay one line (Llama-2-7B: 32 heads, 32 KV heads)', () => {
+    const m = plain(md(real('llama__Llama-2-7b-hf.json'), '"num_key_value_heads"'));
+    assert.ok(m.includes('kv i <- q i  # for i = 0..31: one KV head per query head'));
+    assert.ok(m.includes('| vs MHA | this is MHA: no saving'));
+  });
+});
+
+describe('what gets a hover', () => {
+  const text = real('gemma3__gemma-3-27b-it.json');
+  const a = analyzeText(text);
+  it('not whitespace inside an object value, not unrelated nested keys', () => {
+    const inside = text.indexOf('{', text.indexOf('"text_config"')) + 1;
+    assert.equal(hoverAt(a, inside, SETTINGS), undefined);
+    assert.equal(hoverAt(a, text.indexOf('"rope_type"') + 2, SETTINGS), undefined);
+    assert.equal(hoverAt(a, text.indexOf('"patch_size"') + 2, SETTINGS), undefined);
+    assert.equal(hoverAt(a, text.indexOf('"mm_tokens_per_image"') + 2, SETTINGS), undefined);
+  });
 });
