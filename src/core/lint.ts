@@ -68,7 +68,10 @@ export function lint(analysis: Analysis, settings: KvLensSettings): Finding[] {
     const q = pick(part, 'queryHeads', model?.attention.queryHeads.from);
     const kv = mla ? undefined : kvField(part, modelType, model);
     if (mla) checkMla(r, part);
-    else checkHeads(r, part, q, kv);
+    else {
+      checkHeads(r, part, q, kv);
+      checkBlockGroups(r, part, q);
+    }
     checkTensorParallel(r, settings, q, kv, model, mla);
   }
   checkWindow(r, part, modelType, model, settings);
@@ -214,6 +217,24 @@ function checkHeads(r: Reporter, part: RawObject, q: NumField | undefined, kv: N
       `${headDim.name} x ${q.name} = ${headDim.value} x ${q.value} = ${headDim.value * q.value}, not ${hidden.name} (${hidden.value}); legitimate for this kind of model, and the KV cache uses ${headDim.name}.`,
     );
   }
+}
+
+/** Nemotron-NAS `block_configs[i].attention.n_heads_in_group`: query heads per KV head, per layer; must divide them. */
+function checkBlockGroups(r: Reporter, part: RawObject, q: NumField | undefined): void {
+  const blocks = part.get(['block_configs']);
+  if (!q || !Array.isArray(blocks?.value)) return;
+  blocks.value.forEach((_, i) => {
+    const g = part.get(['block_configs', i, 'attention', 'n_heads_in_group']);
+    if (!g || g.value === null || part.get(['block_configs', i, 'attention', 'no_op'])?.value === true) return;
+    if (!isPositiveInt(g.value) || q.value % g.value === 0) return; // type problems: left to the normaliser's notes
+    const near = nearestDivisors(q.value, g.value);
+    r.report(
+      'kv-lens.kv-heads-not-divisor',
+      g.path,
+      `${g.name} is ${g.value}, which does not divide ${q.name} (${q.value}): layer ${i} would have ${(q.value / g.value).toFixed(2)} KV heads.`,
+      near.map((d) => ({ title: `Set ${g.name} to ${d} (${q.value / d} KV heads)`, path: g.path, value: d })),
+    );
+  });
 }
 
 function checkTensorParallel(

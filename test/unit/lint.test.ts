@@ -129,6 +129,14 @@ describe('KV heads', () => {
     assert.match(g.message, /text_config\.num_key_value_heads is 12/);
     assert.deepEqual(g.fixes.map((x) => x.value), [8, 16]); // divisors of 32 near 12: |8-12| = 4 = |16-12|
   });
+  it('Nemotron-NAS per-layer group sizes (block_configs[i].attention.n_heads_in_group)', () => {
+    const text = edit(real('nemotron-nas__Llama-3_3-Nemotron-Super-49B-v1.json'), [['block_configs', 3, 'attention', 'n_heads_in_group'], 6]);
+    const f = one(run(text), 'kv-lens.kv-heads-not-divisor');
+    assert.deepEqual(f.path, ['block_configs', 3, 'attention', 'n_heads_in_group']);
+    assert.match(f.message, /layer 3 would have 10\.67 KV heads/); // 64 / 6
+    assert.deepEqual(f.fixes.map((x) => x.value), [4, 8]); // divisors of 64 around 6: 4 and 8, both 2 away
+    assert.equal(under(text, f), '6');
+  });
   it('above the query heads: fix to MHA', () => {
     const text = edit(LLAMA3, [['num_key_value_heads'], 64]);
     const findings = run(text);
