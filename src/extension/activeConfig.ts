@@ -16,19 +16,19 @@ export interface ActiveConfig {
 export class ActiveConfigTracker implements vscode.Disposable {
   private currentValue: ActiveConfig | undefined;
   private readonly changed = new vscode.EventEmitter<ActiveConfig | undefined>();
-  private readonly disposables: vscode.Disposable[];
+  private readonly subscriptions: vscode.Disposable;
   /** Fires when the active model config, or its view, changed. */
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly documents: ModelDocuments) {
-    this.disposables = [
+    this.subscriptions = vscode.Disposable.from(
       this.changed,
       vscode.window.onDidChangeActiveTextEditor((editor) => this.set(editor?.document)),
       documents.onDidUpdate(({ document }) => {
         if (document === vscode.window.activeTextEditor?.document) this.set(document);
       }),
       documents.onDidClose(() => this.set(vscode.window.activeTextEditor?.document)),
-    ];
+    );
     this.set(vscode.window.activeTextEditor?.document);
   }
 
@@ -44,6 +44,6 @@ export class ActiveConfigTracker implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
+    this.subscriptions.dispose();
   }
 }

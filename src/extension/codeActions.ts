@@ -3,6 +3,7 @@
  * plus "turn this rule off" for every KV Lens diagnostic.
  */
 import * as vscode from 'vscode';
+import { diagnosticCode } from './diagnostics';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
 import { guarded } from './log';
@@ -29,7 +30,7 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
       const formatting = detectFormatting(text);
       const actions: vscode.CodeAction[] = [];
       for (const diagnostic of ours) {
-        const code = typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+        const code = diagnosticCode(diagnostic);
         // A diagnostic from an older version no longer matches a finding: VS Code asks again after the refresh.
         const finding = findingFor(findings, code, document.offsetAt(diagnostic.range.start));
         for (const fix of finding?.fixes ?? []) {

@@ -17,17 +17,22 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/** A diagnostic's code as a string (VS Code allows a bare value or `{ value, target }`). */
+export function diagnosticCode(diagnostic: vscode.Diagnostic): string {
+  return typeof diagnostic.code === 'object' ? String(diagnostic.code.value) : String(diagnostic.code ?? '');
+}
+
 /** Owns the KV Lens diagnostic collection. */
 export class Diagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('kv-lens');
-  private readonly disposables: vscode.Disposable[];
+  private readonly subscriptions: vscode.Disposable;
 
   constructor(documents: ModelDocuments, private readonly log: Log) {
-    this.disposables = [
+    this.subscriptions = vscode.Disposable.from(
       this.collection,
       documents.onDidUpdate(({ document, view }) => this.refresh(document.uri, view)),
       documents.onDidClose((uri) => this.collection.delete(uri)),
-    ];
+    );
   }
 
   /** Replaces a document's diagnostics with its view's findings. */
@@ -53,6 +58,6 @@ export class Diagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
+    this.subscriptions.dispose();
   }
 }

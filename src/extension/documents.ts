@@ -26,7 +26,7 @@ export class ModelDocuments implements vscode.Disposable {
   private readonly debouncer = new KeyedDebouncer<string>(UPDATE_DELAY_MS);
   private readonly updated = new vscode.EventEmitter<DocumentUpdate>();
   private readonly closed = new vscode.EventEmitter<vscode.Uri>();
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly subscriptions: vscode.Disposable;
   /** Fires when a document's view is (re)computed: opened, edited (debounced), or settings changed. */
   readonly onDidUpdate = this.updated.event;
   /** Fires when a document closes; its state is already gone. */
@@ -34,7 +34,7 @@ export class ModelDocuments implements vscode.Disposable {
 
   constructor(settings: Settings, private readonly log: Log) {
     this.states.setSettings(settings.value);
-    this.disposables.push(
+    this.subscriptions = vscode.Disposable.from(
       this.updated,
       this.closed,
       settings.onDidChange(({ settings: next }) => {
@@ -82,7 +82,7 @@ export class ModelDocuments implements vscode.Disposable {
 
   dispose(): void {
     this.debouncer.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    this.subscriptions.dispose();
   }
 }
 

@@ -3,6 +3,7 @@
  * after flushing any pending debounced update. Not in the command palette; the shape may change.
  */
 import type { KvLensSettings } from '../../core/settings';
+import { diagnosticCode } from '../diagnostics';
 import type { Services } from '../services';
 import { targetDocument } from './target';
 
@@ -39,7 +40,7 @@ export async function getState(services: Services, arg?: unknown): Promise<Docum
     isModelConfig: view.isModelConfig,
     findings: view.findings().map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
     diagnostics: diagnostics.map((d) => ({
-      code: typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? ''),
+      code: diagnosticCode(d),
       severity: d.severity,
       message: d.message,
       line: d.range.start.line,
