@@ -17,7 +17,7 @@ import {
   type PanelSettings,
   type ToPanelMessage,
 } from '../src/shared/panelProtocol';
-import { computePanelView, variantLabel, type ModelView, type PanelView } from './compute';
+import { computePanelView, memoAnalyse, variantLabel, type ModelView, type PanelView } from './compute';
 import { ControlBar } from './controls';
 import { h, replaceChildren } from './dom';
 import { benchmarkTable, breakdownTable, figuresCsv, formatRatio, gridTable, toMarkdown, whatIfTable, type TableData } from './tables';
@@ -53,6 +53,7 @@ export class PanelApp {
   private benchmarks: PanelBenchmarkRun | undefined;
   private lastGood: ModelView | undefined;
   private version = -1;
+  private readonly analyse = memoAnalyse();
 
   private readonly exports: RequestTracker<PanelExportRequest, PanelExportReply>;
   private readonly bar: ControlBar;
@@ -174,7 +175,7 @@ export class PanelApp {
       replaceChildren(this.header, h('h1', undefined, 'KV Lens'), h('p', { class: 'muted' }, 'Waiting for the config…'));
       return;
     }
-    const result = computePanelView(this.text, this.controls);
+    const result = computePanelView(this.text, this.controls, this.analyse);
     this.renderHeader(result);
     this.renderBanner(result);
     if (result.status === 'ok') this.lastGood = result.view;

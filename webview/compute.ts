@@ -122,11 +122,26 @@ function firstSyntaxError(problems: SyntaxProblem[]): SyntaxProblem | undefined 
   return problems.find((p) => !p.tolerated);
 }
 
-/** Reads `text` and computes every figure for `controls`. Never throws: failures become an error view. */
-export function computePanelView(text: string, controls: PanelControls): PanelView {
+/**
+ * analyzeText with a one-entry memo: controls change far more often than the text, and parsing is the
+ * costly part. One per panel (its owner keeps it), never module-wide.
+ */
+export function memoAnalyse(): (text: string) => Analysis {
+  let cached: { text: string; analysis: Analysis } | undefined;
+  return (text) => {
+    if (cached?.text !== text) cached = { text, analysis: analyzeText(text) };
+    return cached.analysis;
+  };
+}
+
+/**
+ * Reads `text` and computes every figure for `controls`. Never throws: failures become an error view.
+ * `analyse` lets a long-lived caller reuse the analysis of unchanged text ({@link memoAnalyse}).
+ */
+export function computePanelView(text: string, controls: PanelControls, analyse: (text: string) => Analysis = analyzeText): PanelView {
   let analysis: Analysis;
   try {
-    analysis = analyzeText(text);
+    analysis = analyse(text);
   } catch (error) {
     return { status: 'error', message: `KV Lens could not analyse this file: ${error instanceof Error ? error.message : String(error)}`, problems: [] };
   }

@@ -37,7 +37,7 @@ export async function buildBundle(): Promise<string> {
 }
 
 /** Theme colours as VS Code's Dark Modern and Light Modern themes define them (the subset the panel reads). */
-export const THEMES: Record<'dark' | 'light', { bodyClass: string; vars: Record<string, string> }> = {
+export const THEMES: Record<'dark' | 'light' | 'hc', { bodyClass: string; vars: Record<string, string> }> = {
   dark: {
     bodyClass: 'vscode-dark',
     vars: {
@@ -130,6 +130,47 @@ export const THEMES: Record<'dark' | 'light', { bodyClass: string; vars: Record<
       '--vscode-charts-purple': '#652d90',
     },
   },
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': 'system-ui, "Ubuntu", "Droid Sans", sans-serif',
+      '--vscode-font-size': '13px',
+      '--vscode-editor-font-family': '"Droid Sans Mono", monospace',
+      '--vscode-foreground': '#ffffff',
+      '--vscode-descriptionForeground': '#ffffffb3',
+      '--vscode-editor-background': '#000000',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-contrastActiveBorder': '#f38518',
+      '--vscode-panel-border': '#6fc3df',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-textLink-foreground': '#21a6ff',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-inputValidation-errorBackground': '#000000',
+      '--vscode-inputValidation-errorBorder': '#6fc3df',
+      '--vscode-badge-background': '#000000',
+      '--vscode-badge-foreground': '#ffffff',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-button-border': '#6fc3df',
+      '--vscode-button-secondaryBackground': '#000000',
+      '--vscode-button-secondaryForeground': '#ffffff',
+      '--vscode-settings-textInputBackground': '#000000',
+      '--vscode-settings-textInputForeground': '#ffffff',
+      '--vscode-settings-textInputBorder': '#6fc3df',
+      '--vscode-settings-dropdownBackground': '#000000',
+      '--vscode-settings-dropdownForeground': '#ffffff',
+      '--vscode-settings-dropdownBorder': '#6fc3df',
+      '--vscode-settings-dropdownListBorder': '#6fc3df',
+      '--vscode-charts-foreground': '#ffffff',
+      '--vscode-charts-lines': '#ffffff',
+      '--vscode-charts-red': '#f48771',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-yellow': '#ffd700',
+      '--vscode-charts-orange': '#ff8c00',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-purple': '#b180d7',
+    },
+  },
 };
 
 /** The page as the extension would render it, with the VS Code API stub and a theme before the bundle. */
@@ -188,7 +229,8 @@ export class HarnessServer {
         return;
       }
       if (url.pathname === '/panel.html') {
-        const theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+        const requested = url.searchParams.get('theme');
+        const theme = requested === 'light' || requested === 'hc' ? requested : 'dark';
         const stateKey = url.searchParams.get('state');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(harnessHtml(this.origin, theme, stateKey ? this.states.get(stateKey) : undefined));

@@ -5,10 +5,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { HarnessServer, OUT, buildBundle, config } from './harness';
+import { CONFIGS, HarnessServer, OUT, buildBundle, config } from './harness';
 import { analyzeText } from '../../src/core/analyze';
 import { fitBudget } from '../../src/core/fit';
 import type { PanelBenchmarkRun, PanelSettings, ToPanelMessage } from '../../src/shared/panelProtocol';
@@ -25,7 +25,7 @@ interface Posted {
   [key: string]: unknown;
 }
 
-async function open(theme: 'dark' | 'light', stateKey?: string): Promise<Page> {
+async function open(theme: 'dark' | 'light' | 'hc', stateKey?: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -44,6 +44,7 @@ async function post(page: Page, ...messages: ToPanelMessage[]): Promise<void> {
 
 async function showConfig(page: Page, name: string, settings: PanelSettings = DEFAULT_SETTINGS, text = config(name), displayName = `${name}/config.json`): Promise<void> {
   await post(page, { type: 'settings', settings }, { type: 'document', uri: `file:///configs/${name}/config.json`, displayName, text, version: 1 });
+  await page.waitForFunction((n) => document.querySelector('h1')?.textContent === n, displayName);
   await page.waitForSelector('#grouping-diagram > *');
 }
 
@@ -242,6 +243,30 @@ describe('KV Lens panel in Chromium', { timeout: 180_000 }, () => {
     assert.equal(await page.locator('.layer-strip rect.k-state').count(), 36);
     assert.deepEqual(await diagramCounts(page, '#grouping-diagram'), { kind: 'GQA', query: 16, kv: 2, groups: 2, perGroup: [8, 8] });
     await shot(page, 'qwen3-next-light');
+    await assertClean(page);
+    await page.close();
+  });
+
+  it('every shared config renders, without errors, in high contrast too', async () => {
+    const page = await open('hc');
+    const names = readdirSync(CONFIGS).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    assert.ok(names.length >= 30);
+    for (const [i, name] of names.entries()) {
+      await post(page, { type: 'document', uri: `file:///configs/${name}/config.json`, displayName: `${name}/config.json`, text: config(name), version: i + 1 });
+      await page.waitForFunction((n) => document.querySelector('h1')?.textContent === `${n}/config.json`, name);
+      const state = await page.evaluate(() => ({
+        banner: document.querySelector('.banner:not([hidden])')?.textContent ?? '',
+        diagram: document.querySelector('#grouping-diagram > *')?.getAttribute('data-kind') ?? null,
+        series: document.querySelectorAll('.cost-chart polyline').length,
+      }));
+      assert.equal(state.banner, '', `${name}: no error banner`);
+      assert.ok(state.diagram, `${name}: a grouping diagram`);
+      assert.ok(state.series >= 1, `${name}: a cost curve`);
+      // Pure Mamba: no attention, drawn as such.
+      if (name.startsWith('mamba2')) assert.equal(state.diagram, 'none');
+    }
+    await showConfig(page, 'nemotron_h__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16');
+    await shot(page, 'nemotron-h-high-contrast');
     await assertClean(page);
     await page.close();
   });
