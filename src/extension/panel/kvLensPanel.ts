@@ -103,6 +103,7 @@ export class KvLensPanel implements vscode.Disposable {
   private debounce: ReturnType<typeof setTimeout> | undefined;
   private benchmarks: PanelBenchmarkRun | undefined;
   private disposed = false;
+  private copyNotice: vscode.Disposable | undefined;
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
@@ -129,7 +130,12 @@ export class KvLensPanel implements vscode.Disposable {
     // A file may change on disk without an open editor seeing it (git checkout, a script).
     if (uri.scheme === 'file') {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? '*'));
-      this.disposables.push(watcher, watcher.onDidChange(() => this.scheduleUpdate()), watcher.onDidCreate(() => this.scheduleUpdate()));
+      this.disposables.push(
+        watcher,
+        watcher.onDidChange(() => this.scheduleUpdate()),
+        watcher.onDidCreate(() => this.scheduleUpdate()),
+        watcher.onDidDelete(() => this.post({ type: 'documentError', uri: this.uri.toString(), message: `${displayNameOf(this.uri)} was deleted; showing its last contents.` })),
+      );
     }
   }
 
@@ -148,6 +154,7 @@ export class KvLensPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.debounce) clearTimeout(this.debounce);
+    this.copyNotice?.dispose();
     if (this.registry.panels.get(this.uri.toString()) === this) this.registry.panels.delete(this.uri.toString());
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -210,7 +217,8 @@ export class KvLensPanel implements vscode.Disposable {
         return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
-        this.disposables.push(vscode.window.setStatusBarMessage(`KV Lens: copied ${message.what} as Markdown`, 3000));
+        this.copyNotice?.dispose();
+        this.copyNotice = vscode.window.setStatusBarMessage(`KV Lens: copied ${message.what} as Markdown`, 3000);
         return;
       case 'revealSource': {
         const document = await vscode.workspace.openTextDocument(this.uri);
