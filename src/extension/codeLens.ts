@@ -25,7 +25,8 @@ export class CodeLensProvider implements vscode.CodeLensProvider, vscode.Disposa
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     return guarded(this.log, `CodeLens in ${document.uri.toString()}`, () => {
-      const view = this.documents.view(document);
+      // The update after typing pauses fires onDidChangeCodeLenses, so a lagging lens is replaced within the debounce.
+      const view = this.documents.settledView(document);
       if (!view.isModelConfig || !view.analysis) return [];
       const root = view.analysis.parsed.root;
       const line = document.positionAt(root?.offset ?? 0).line;

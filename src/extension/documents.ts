@@ -61,6 +61,15 @@ export class ModelDocuments implements vscode.Disposable {
     return this.states.get(toInput(document));
   }
 
+  /**
+   * The view for display that may lag while the user types: the last computed one when an update is
+   * pending (so a CodeLens request does not analyse a large file on every pause), else the current one.
+   */
+  settledView(document: vscode.TextDocument): DocumentView {
+    const key = document.uri.toString();
+    return (this.debouncer.isPending(key) ? this.states.latest(key) : undefined) ?? this.view(document);
+  }
+
   /** Recomputes one document now and tells the listeners. */
   update(document: vscode.TextDocument): void {
     if (document.isClosed || !isCandidate(document)) return;

@@ -105,8 +105,12 @@ test('documents: one analysis per version, shared by findings, KV report and sum
   assert.equal(d.reads, 1, 'text read once');
   assert.equal(states.analyses, 1);
 
+  const v1 = states.get(d);
   d.version = 2;
+  assert.equal(states.latest(d.key), v1, 'until version 2 is asked for, the last view stands in (lenses while typing)');
+  assert.equal(calls.analyze, 1);
   states.get(d).findings();
+  assert.notEqual(states.latest(d.key), v1);
   assert.equal(calls.analyze, 2, 'a new version is analysed again');
   assert.equal(states.peek(d.key, 1), undefined, 'the old version is gone');
   assert.ok(states.peek(d.key, 2));

@@ -145,6 +145,11 @@ export class DocumentStates {
     return entry?.version === version && entry.generation === this.generation ? entry.view : undefined;
   }
 
+  /** The last view computed for a key, whatever its version (stale is fine for a summary lens while typing). */
+  latest(key: string): DocumentView | undefined {
+    return this.entries.get(key)?.view;
+  }
+
   /** Forgets a closed document. */
   delete(key: string): void {
     this.entries.delete(key);
