@@ -16,15 +16,15 @@
  * Flags: --no-build (dist/ is already built), --grep <pattern> (Mocha grep).
  * Output: .test-output/editor/ (report.json, code-server.log, browser-console.log, final.png).
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EditorTestReport } from '../test/editor/index';
 import { launchChromium } from './lib/browser';
 import { remoteUri, startCodeServer } from './lib/codeServer';
-import { EDITOR_TESTS_RUNNER, EDITOR_TESTS_WORKSPACE, buildEditorTests } from './lib/editorTestsBuild';
-import { ROOT, TEST_OUTPUT, run, secondsSince, waitFor } from './lib/util';
+import { EDITOR_TESTS_OUTPUT, EDITOR_TESTS_RUNNER, EDITOR_TESTS_WORKSPACE_COPY, buildEditorTests, freshEditorTestsOutput } from './lib/editorTestsBuild';
+import { ROOT, run, secondsSince, waitFor } from './lib/util';
 
-const OUT = join(TEST_OUTPUT, 'editor');
+const OUT = EDITOR_TESTS_OUTPUT;
 const REPORT = join(OUT, 'report.json');
 /** The whole suite's budget, start-up included. */
 const SUITE_TIMEOUT_MS = Number(process.env.KV_LENS_EDITOR_TIMEOUT_MS ?? 8 * 60_000);
@@ -38,11 +38,8 @@ async function main(): Promise<number> {
   if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: npm run build');
   await buildEditorTests();
 
-  rmSync(OUT, { recursive: true, force: true });
-  mkdirSync(OUT, { recursive: true });
-  // Tests edit files (quick fixes) and settings: always a fresh copy, never the fixtures themselves.
-  const workspace = join(OUT, 'workspace');
-  cpSync(EDITOR_TESTS_WORKSPACE, workspace, { recursive: true });
+  freshEditorTestsOutput();
+  const workspace = EDITOR_TESTS_WORKSPACE_COPY;
   const env: Record<string, string> = { KV_LENS_EDITOR_REPORT: REPORT };
   if (grep) env.KV_LENS_EDITOR_GREP = grep;
 

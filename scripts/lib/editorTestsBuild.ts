@@ -3,14 +3,27 @@
  * `*.test.js` per test file. `vscode` is the editor's; `mocha` stays external so the runner and the test
  * files share one Mocha (its TDD globals) - the one @vscode/test-cli brings.
  */
-import { readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { ROOT } from './util';
+import { ROOT, TEST_OUTPUT } from './util';
 
 export const EDITOR_TESTS_OUT = join(ROOT, 'out', 'editor-tests');
 export const EDITOR_TESTS_RUNNER = join(EDITOR_TESTS_OUT, 'index.js');
 export const EDITOR_TESTS_WORKSPACE = join(ROOT, 'test', 'editor', 'workspace');
+/** Where a run's output goes, and the fresh copy of the fixture workspace the editor opens. */
+export const EDITOR_TESTS_OUTPUT = join(TEST_OUTPUT, 'editor');
+export const EDITOR_TESTS_WORKSPACE_COPY = join(EDITOR_TESTS_OUTPUT, 'workspace');
+
+/**
+ * Empties .test-output/editor and copies the fixture workspace into it: tests edit files (quick fixes)
+ * and settings, so a run never touches the fixtures themselves.
+ */
+export function freshEditorTestsOutput(): void {
+  rmSync(EDITOR_TESTS_OUTPUT, { recursive: true, force: true });
+  mkdirSync(EDITOR_TESTS_OUTPUT, { recursive: true });
+  cpSync(EDITOR_TESTS_WORKSPACE, EDITOR_TESTS_WORKSPACE_COPY, { recursive: true });
+}
 
 export async function buildEditorTests(): Promise<void> {
   const dir = join(ROOT, 'test', 'editor');
