@@ -52,7 +52,6 @@ export class PanelApp {
   private settings: PanelSettings | undefined;
   private benchmarks: PanelBenchmarkRun | undefined;
   private lastGood: ModelView | undefined;
-  private version = -1;
   private readonly analyse = memoAnalyse();
 
   private readonly exports: RequestTracker<PanelExportRequest, PanelExportReply>;
@@ -137,16 +136,22 @@ export class PanelApp {
   private onMessage(message: ToPanelMessage): void {
     switch (message.type) {
       case 'document':
-        if (message.uri === this.uri && message.version < this.version && message.text === this.text) return;
         this.uri = message.uri;
         this.displayName = message.displayName;
-        this.version = message.version;
         this.text = message.text;
         break;
       case 'settings': {
-        // Settings seed the controls; a changed setting overrides them, an unchanged one (resent after a reload) does not.
-        const same = this.settings && JSON.stringify(this.settings) === JSON.stringify(message.settings);
-        if (!same) this.controls = { ...controlsFromSettings(message.settings), whatIfKvHeads: this.controls.whatIfKvHeads };
+        // Settings seed the controls; afterwards only a setting that changed overrides its control, so the
+        // resend after a reload (or a change to another setting) keeps what the user picked in the panel.
+        const next = controlsFromSettings(message.settings);
+        if (!this.settings) {
+          this.controls = { ...next, whatIfKvHeads: this.controls.whatIfKvHeads };
+        } else {
+          const before = controlsFromSettings(this.settings);
+          for (const key of ['kvDtype', 'tp', 'gpuMemGiB', 'batch', 'context'] as const) {
+            if (before[key] !== next[key]) this.controls = { ...this.controls, [key]: next[key] };
+          }
+        }
         this.settings = message.settings;
         break;
       }

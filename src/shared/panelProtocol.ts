@@ -87,7 +87,7 @@ export interface PanelDocumentMessage {
   displayName: string;
   /** The full text, unparsed: the webview parses it with the core and shows parse errors itself. */
   text: string;
-  /** The document version it was read at, so stale updates can be ignored. */
+  /** The document version it was read at (informational: the latest message always wins). */
   version: number;
 }
 

@@ -395,6 +395,11 @@ describe('KV Lens panel in Chromium', { timeout: 180_000 }, () => {
     // Settings resent unchanged after the reload do not undo the user's choices.
     await post(reloaded, { type: 'settings', settings: DEFAULT_SETTINGS });
     await reloaded.waitForFunction(() => document.querySelector('#whatif-value')?.textContent?.startsWith('4 '));
+    // A setting that did change applies to its control only.
+    await post(reloaded, { type: 'settings', settings: { ...DEFAULT_SETTINGS, gpuMemoryGiB: 141 } });
+    await reloaded.waitForFunction(() => (document.getElementById('ctl-gpu') as HTMLElement & { value: string }).value === '141');
+    assert.match(await text(reloaded, '#whatif-value'), /^4 \(GQA-4/);
+    assert.match(await text(reloaded, '#fig-fit-context .figure-detail'), /141 GiB/);
     await assertClean(reloaded);
     await reloaded.close();
   });
