@@ -93,8 +93,8 @@ export function benchmarkTable(run: PanelBenchmarkRun): TableData {
   return {
     id: 'benchmarks',
     caption: `Benchmark results${run.provenance ? `: ${run.provenance}` : ''}${run.date ? ` (${run.date})` : ''}`,
-    headers: ['KV heads', 'phase', 'context', 'batch', 'dtype', 'EP', 'median ms', 'p10 ms', 'p90 ms', 'GB/s', 'of ceiling', 'speed-up', 'bound'],
-    numeric: [true, false, true, true, false, false, true, true, true, true, true, true, true],
+    headers: ['KV heads', 'phase', 'context', 'batch', 'dtype', 'EP', 'median ms', 'p10 ms', 'p90 ms', 'tokens/s', 'GB/s', 'of ceiling', 'speed-up', 'bound'],
+    numeric: [true, false, true, true, false, false, true, true, true, true, true, true, true, true],
     rows: [...run.results]
       .sort((a, b) => a.phase.localeCompare(b.phase) || a.context - b.context || a.batch - b.batch || b.variant.kvHeads - a.variant.kvHeads)
       .map((r) => [
@@ -107,6 +107,7 @@ export function benchmarkTable(run: PanelBenchmarkRun): TableData {
       fmtMs(r.medianMs),
       fmtMs(r.p10Ms),
       fmtMs(r.p90Ms),
+      r.tokensPerS !== undefined ? formatInt(r.tokensPerS) : '—',
       r.achievedGBps.toFixed(1),
       r.ceilingGBps ? `${((100 * r.achievedGBps) / r.ceilingGBps).toFixed(0)}%` : '—',
       r.speedup !== undefined ? x(r.speedup) : '—',

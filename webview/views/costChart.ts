@@ -62,7 +62,7 @@ export function renderCostChart(chart: CostChart, chosenContext: number, perGpuL
     grid.append(s('text', { x, y: H - M.bottom + 16, class: 'tick-label' }, formatTokens(2 ** k)));
   }
   grid.append(s('text', { x: (M.left + W - M.right) / 2, y: H - 6, class: 'axis-label middle' }, 'context (tokens per sequence, log scale)'));
-  grid.append(s('text', { x: M.left - 6, y: M.top - 12, class: 'axis-label end' }, perGpuLabel));
+  grid.append(s('text', { x: 4, y: M.top - 12, class: 'axis-label' }, perGpuLabel));
   svg.append(grid);
 
   // Above the budget the cache no longer fits: shade it so the crossing reads at a glance.

@@ -53,6 +53,10 @@ export function renderGrouping(input: GroupingInput): SVGSVGElement | HTMLElemen
   const q = input.queryHeads;
   const kv = Math.max(1, Math.min(input.kvHeads, q));
   const map = groupingMap(q, kv);
+  // Six theme colours tell neighbouring groups apart; past a couple of dozen groups a six-colour cycle
+  // reads as noise, so alternate two (each group still differs from both neighbours).
+  const palette = kv > 24 ? 2 : GROUP_COLOURS;
+  const colour = (g: number): string => `g${palette === 2 ? (g % 2) * 3 : g % GROUP_COLOURS}`;
   const cell = Math.min(28, (WIDTH - 2 * PAD) / q);
   const gap = cell >= 8 ? Math.min(3, cell * 0.15) : 0;
   const rowWidth = cell * q;
@@ -85,7 +89,7 @@ export function renderGrouping(input: GroupingInput): SVGSVGElement | HTMLElemen
   const links = s('g', { class: 'links' });
   const lineMode = q <= 64;
   members.forEach((m, g) => {
-    const cls = `g${g % GROUP_COLOURS}`;
+    const cls = colour(g);
     const contiguous = m.every((v, i) => i === 0 || v === m[i - 1]! + 1);
     if (lineMode || !contiguous) {
       for (const i of m) {
@@ -103,7 +107,7 @@ export function renderGrouping(input: GroupingInput): SVGSVGElement | HTMLElemen
   const heads = s('g', { class: 'query-heads' });
   for (let i = 0; i < q; i++) {
     const g = map[i] ?? 0;
-    const rect = s('rect', { x: x0 + i * cell, y: qy, width: Math.max(0.5, cell - gap), height: qh, rx: cell > 6 ? 2 : 0, class: `head query g${g % GROUP_COLOURS}`, 'data-group': g });
+    const rect = s('rect', { x: x0 + i * cell, y: qy, width: Math.max(0.5, cell - gap), height: qh, rx: cell > 6 ? 2 : 0, class: `head query ${colour(g)}`, 'data-group': g });
     rect.append(tip(`query head ${i} -> KV head ${g}`));
     heads.append(rect);
     if (cell >= 18) heads.append(s('text', { x: x0 + (i + 0.5) * cell - gap / 2, y: qy + qh / 2 + 4, class: 'head-index' }, String(i)));
@@ -112,7 +116,7 @@ export function renderGrouping(input: GroupingInput): SVGSVGElement | HTMLElemen
 
   const kvGroup = s('g', { class: 'kv-heads' });
   for (let g = 0; g < kv; g++) {
-    const rect = s('rect', { x: centre[g]! - kvWidth / 2, y: ky, width: kvWidth, height: kh, rx: 3, class: `head kv g${g % GROUP_COLOURS}`, 'data-group': g });
+    const rect = s('rect', { x: centre[g]! - kvWidth / 2, y: ky, width: kvWidth, height: kh, rx: 3, class: `head kv ${colour(g)}`, 'data-group': g });
     rect.append(tip(`KV head ${g}: shared by ${members[g]?.length ?? 0} query head${members[g]?.length === 1 ? '' : 's'}`));
     kvGroup.append(rect);
     if (kvWidth >= 18) kvGroup.append(s('text', { x: centre[g]!, y: ky + kh / 2 + 4, class: 'head-index on-kv' }, String(g)));
