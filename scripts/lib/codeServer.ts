@@ -26,6 +26,7 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
   'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.enabled': false,
   'git.autoRepositoryDetection': false,
   'telemetry.telemetryLevel': 'off',
