@@ -10,10 +10,10 @@
  * Usage: npm run package [-- --target linux-x64 [--target ...]] [--no-build]
  * Output: out/vsix/kv-lens-<target>-<version>.vsix
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, run, secondsSince } from './lib/util';
+import { zipFileNames, zipFileText } from './lib/zip';
 
 /** VS Code targets and the onnxruntime-node binary folder each needs. onnxruntime-node 1.30 ships no darwin-x64 build. */
 export const TARGETS: Record<string, string> = {
@@ -58,19 +58,13 @@ export function packageTargets(targets: string[], options: { build?: boolean } =
     // No public repository URL is recorded yet; vsce would otherwise stop to ask.
     if (!manifest.repository) args.push('--allow-missing-repository');
     run('npx', args);
-    const files = listZip(out);
+    const files = zipFileNames(out);
     checkContents(target, files);
+    checkProductionBundle(out);
     console.log(`package: ${target}: ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB, ${files.length} files, ${secondsSince(started)} s -> ${out}`);
     written.push(out);
   }
   return written;
-}
-
-/** The file names inside a VSIX (a zip). */
-function listZip(path: string): string[] {
-  const result = spawnSync('unzip', ['-Z1', path], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`unzip -Z1 ${path} failed: ${result.stderr}`);
-  return result.stdout.split('\n').filter(Boolean);
 }
 
 /** Fails when a VSIX lacks what it needs or carries what it must not. */
@@ -89,6 +83,14 @@ function checkContents(target: string, files: string[]): void {
     if (f.startsWith(`${NAPI}/`) && !f.startsWith(`${NAPI}/${TARGETS[target]!}/`)) problems.push(`another platform's binary ${f}`);
   }
   if (problems.length) throw new Error(`${target} VSIX is wrong:\n  ${problems.join('\n  ')}`);
+}
+
+/** The packaged bundles are production builds: a development build (another `npm run build` racing this one) links source maps. */
+function checkProductionBundle(path: string): void {
+  for (const bundle of ['dist/extension.js', 'dist/worker.js', 'dist/webview/webview.js']) {
+    const text = zipFileText(path, `extension/${bundle}`) ?? '';
+    if (text.includes('//# sourceMappingURL=')) throw new Error(`${bundle} in ${path} is a development build (it links a source map): run npm run package again`);
+  }
 }
 
 function main(): void {

@@ -1,13 +1,13 @@
 /**
  * `npm start`: the first run. Installs code-server if needed (scripts/setup-e2e.sh), builds and packages
- * the extension for this machine, installs the VSIX into a local code-server profile (.e2e/start/), starts
+ * the extension for this machine, prints the CLI's analysis of every bundled example config, installs the VSIX into a local code-server profile (.e2e/start/), starts
  * code-server on loopback with the bundled examples/ workspace, and prints the URL. Ctrl+C stops it.
  *
  * Flags: --port <n> (default 8080, or KV_LENS_PORT; 0 picks a free one), --no-package (reuse the last VSIX),
  * --exit-when-ready (check that the page serves and the extension is installed, then stop: for CI).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CODE_SERVER_ENTRY, E2E_DIR, NODE24, installVsix, startCodeServer } from './lib/codeServer';
 import { ROOT, run, secondsSince } from './lib/util';
@@ -24,6 +24,11 @@ async function main(): Promise<void> {
 
   if (!existsSync(NODE24) || !existsSync(CODE_SERVER_ENTRY)) run('bash', [join(ROOT, 'scripts', 'setup-e2e.sh')]);
   const vsix = args.includes('--no-package') && existsSync(vsixPath(target)) ? vsixPath(target) : packageTargets([target])[0]!;
+
+  // What the extension will show, as the command line prints it: one table per bundled example.
+  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) run('npm', ['run', 'build']);
+  const examples = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'config.json'))).map((d) => join('examples', d));
+  run(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'analyze', ...examples]);
 
   const profile = join(E2E_DIR, 'start');
   const extensionsDir = join(profile, 'extensions');

@@ -142,9 +142,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       origin,
       port,
       urlFor(folder, payload) {
-        const query = new URLSearchParams({ folder });
-        if (payload) query.set('payload', JSON.stringify(payload));
-        return `${origin}?${query.toString()}`;
+        // Slashes stay readable in the printed URL; everything else is escaped.
+        let url = `${origin}?folder=${encodeURIComponent(folder).replace(/%2F/g, '/')}`;
+        if (payload) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+        return url;
       },
       stop,
     };
