@@ -13,7 +13,9 @@
  *   suite there, and calls `window.codeAutomationExit(code)`, which this script exposes to the page. The
  *   runner also writes a JSON report to a file, which is what this script waits for and prints.
  *
- * Flags: --no-build (dist/ is already built), --grep <pattern> (Mocha grep).
+ * Flags: --no-build (dist/ is already built), --grep <pattern> (Mocha grep), --vsix [path] (test the
+ * packaged extension instead of this folder: the VSIX, by default out/vsix/kv-lens-linux-x64-<version>.vsix,
+ * is unpacked exactly as VS Code installs it and loaded from there, so packaging mistakes fail the suite).
  * Output: .test-output/editor/ (report.json, code-server.log, browser-console.log, final.png).
  */
 import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
@@ -23,6 +25,8 @@ import { launchChromium } from './lib/browser';
 import { remoteUri, startCodeServer } from './lib/codeServer';
 import { EDITOR_TESTS_OUTPUT, EDITOR_TESTS_RUNNER, EDITOR_TESTS_WORKSPACE_COPY, buildEditorTests, freshEditorTestsOutput } from './lib/editorTestsBuild';
 import { ROOT, run, secondsSince, waitFor } from './lib/util';
+import { unzipPrefix } from './lib/zip';
+import { vsixPath } from './package';
 
 const OUT = EDITOR_TESTS_OUTPUT;
 const REPORT = join(OUT, 'report.json');
@@ -34,28 +38,37 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const grepIndex = args.indexOf('--grep');
   const grep = grepIndex >= 0 ? args[grepIndex + 1] : undefined;
-  if (!args.includes('--no-build')) run('npm', ['run', 'build']);
-  if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: npm run build');
+  const vsixIndex = args.indexOf('--vsix');
+  const vsix = vsixIndex < 0 ? undefined : args[vsixIndex + 1] && !args[vsixIndex + 1]!.startsWith('--') ? args[vsixIndex + 1]! : vsixPath('linux-x64');
+  if (!vsix && !args.includes('--no-build')) run('npm', ['run', 'build']);
+  if (!vsix && !existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: npm run build');
   await buildEditorTests();
 
   freshEditorTestsOutput();
+  let extensionPath = ROOT;
+  if (vsix) {
+    if (!existsSync(vsix)) throw new Error(`${vsix} is missing: npm run package -- --target linux-x64`);
+    extensionPath = join(OUT, 'packaged-extension');
+    const files = unzipPrefix(vsix, 'extension/', extensionPath);
+    console.log(`test:editor: testing the packaged extension: ${files} files from ${vsix}`);
+  }
   const workspace = EDITOR_TESTS_WORKSPACE_COPY;
   const env: Record<string, string> = { KV_LENS_EDITOR_REPORT: REPORT };
   if (grep) env.KV_LENS_EDITOR_GREP = grep;
 
   const desktop = process.env.KV_LENS_VSCODE_EXECUTABLE ?? process.env.KV_LENS_VSCODE_DOWNLOAD;
-  const exitCode = desktop ? await runDesktop(workspace, env) : await runInCodeServer(workspace, env);
+  const exitCode = desktop ? await runDesktop(extensionPath, workspace, env) : await runInCodeServer(extensionPath, workspace, env);
   const passed = printReport(exitCode);
   console.log(`test:editor: ${passed ? 'passed' : 'FAILED'} in ${secondsSince(started)} s (output in .test-output/editor/)`);
   return passed ? 0 : 1;
 }
 
 /** A desktop VS Code through @vscode/test-electron. */
-async function runDesktop(workspace: string, env: Record<string, string>): Promise<number | undefined> {
+async function runDesktop(extensionPath: string, workspace: string, env: Record<string, string>): Promise<number | undefined> {
   const { runTests } = await import('@vscode/test-electron');
   const executable = process.env.KV_LENS_VSCODE_EXECUTABLE;
   const options = {
-    extensionDevelopmentPath: ROOT,
+    extensionDevelopmentPath: extensionPath,
     extensionTestsPath: EDITOR_TESTS_RUNNER,
     extensionTestsEnv: env,
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(OUT, 'user-data'), '--extensions-dir', join(OUT, 'extensions')],
@@ -69,7 +82,7 @@ async function runDesktop(workspace: string, env: Record<string, string>): Promi
 }
 
 /** code-server driven by headless Chromium, the route that works without a desktop VS Code. */
-async function runInCodeServer(workspace: string, env: Record<string, string>): Promise<number | undefined> {
+async function runInCodeServer(extensionPath: string, workspace: string, env: Record<string, string>): Promise<number | undefined> {
   let t = Date.now();
   const server = await startCodeServer({
     folder: workspace,
@@ -91,7 +104,7 @@ async function runInCodeServer(workspace: string, env: Record<string, string>): 
       exitCode = code;
     });
     const url = server.urlFor(workspace, [
-      ['extensionDevelopmentPath', remoteUri(ROOT)],
+      ['extensionDevelopmentPath', remoteUri(extensionPath)],
       ['extensionTestsPath', remoteUri(EDITOR_TESTS_RUNNER)],
     ]);
     t = Date.now();
@@ -114,7 +127,7 @@ function printReport(exitCode: number | undefined): boolean {
     return false;
   }
   const report = JSON.parse(readFileSync(REPORT, 'utf8')) as EditorTestReport;
-  console.log(`VS Code ${report.vscodeVersion} (${report.appHost}${report.remoteName ? `, remote ${report.remoteName}` : ''})`);
+  console.log(`VS Code ${report.vscodeVersion} (${report.appHost}${report.remoteName ? `, remote ${report.remoteName}` : ''}); KV Lens loaded from ${report.extensionPath ?? '(not found)'}`);
   for (const test of report.tests) {
     const mark = test.state === 'passed' ? 'ok  ' : test.state === 'pending' ? 'skip' : 'FAIL';
     console.log(`  ${mark} ${test.title} (${test.durationMs} ms)`);

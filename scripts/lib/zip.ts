@@ -1,8 +1,9 @@
 /**
- * Reads a VSIX (a zip) without an unzip tool: the central directory for the file list, and one entry's
- * bytes (stored or deflated). Enough to check what a package carries; no zip64, no encryption.
+ * Reads a VSIX (a zip) without an unzip tool: the central directory for the file list, entries' bytes
+ * (stored or deflated), and unpacking a folder. Enough to check and unpack a package; no zip64, no encryption.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 /** One entry of the central directory. */
@@ -45,15 +46,33 @@ export function zipFileNames(path: string): string[] {
   return entries(readFileSync(path)).map((e) => e.name);
 }
 
+function entryData(zip: Buffer, entry: ZipEntry): Buffer {
+  const at = entry.localHeaderOffset;
+  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+  const data = zip.subarray(start, start + entry.compressedSize);
+  if (entry.method === 0) return data;
+  if (entry.method === 8) return inflateRawSync(data);
+  throw new Error(`${entry.name}: unsupported zip compression method ${entry.method}`);
+}
+
 /** One file's contents, or undefined when the zip has no such entry. */
 export function zipFileText(path: string, name: string): string | undefined {
   const zip = readFileSync(path);
   const entry = entries(zip).find((e) => e.name === name);
-  if (!entry) return undefined;
-  const at = entry.localHeaderOffset;
-  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
-  const data = zip.subarray(start, start + entry.compressedSize);
-  if (entry.method === 0) return data.toString('utf8');
-  if (entry.method === 8) return inflateRawSync(data).toString('utf8');
-  throw new Error(`${name}: unsupported zip compression method ${entry.method}`);
+  return entry ? entryData(zip, entry).toString('utf8') : undefined;
+}
+
+/** Writes every file under `prefix` in the zip into `dir` (the prefix stripped); returns how many. */
+export function unzipPrefix(path: string, prefix: string, dir: string): number {
+  const zip = readFileSync(path);
+  let count = 0;
+  for (const entry of entries(zip)) {
+    if (!entry.name.startsWith(prefix) || entry.name.endsWith('/')) continue;
+    const target = resolve(dir, entry.name.slice(prefix.length));
+    if (!target.startsWith(resolve(dir) + sep)) throw new Error(`${entry.name} points outside ${dir}`);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, entryData(zip, entry));
+    count++;
+  }
+  return count;
 }

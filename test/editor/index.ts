@@ -24,6 +24,8 @@ export interface EditorTestReport {
   vscodeVersion: string;
   appHost: string;
   remoteName: string | null;
+  /** Where the extension under test was loaded from: this folder, or an unpacked VSIX. */
+  extensionPath: string | null;
   passed: number;
   failed: number;
   pending: number;
@@ -60,6 +62,7 @@ export async function run(): Promise<void> {
     vscodeVersion: vscode.version,
     appHost: vscode.env.appHost,
     remoteName: vscode.env.remoteName ?? null,
+    extensionPath: vscode.extensions.getExtension('kv-lens.kv-lens')?.extensionPath ?? null,
     passed: tests.filter((t) => t.state === 'passed').length,
     failed: tests.filter((t) => t.state === 'failed').length,
     pending: tests.filter((t) => t.state === 'pending').length,
