@@ -31,7 +31,7 @@ import { vsixPath } from './package';
 const OUT = EDITOR_TESTS_OUTPUT;
 const REPORT = join(OUT, 'report.json');
 /** The whole suite's budget, start-up included. */
-const SUITE_TIMEOUT_MS = Number(process.env.KV_LENS_EDITOR_TIMEOUT_MS ?? 8 * 60_000);
+const SUITE_TIMEOUT_MS = Number(process.env.KV_LENS_EDITOR_TIMEOUT_MS ?? 5 * 60_000);
 
 async function main(): Promise<number> {
   const started = Date.now();

@@ -44,7 +44,7 @@ let server: CodeServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
 
-describe('KV Lens in code-server (packaged VSIX)', { timeout: 15 * 60_000 }, () => {
+describe('KV Lens in code-server (packaged VSIX)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     const vsix = process.env.KV_LENS_VSIX ?? vsixPath('linux-x64');
     assert.ok(existsSync(vsix), `${vsix} is missing: npm run package -- --target linux-x64`);
@@ -133,7 +133,7 @@ describe('KV Lens in code-server (packaged VSIX)', { timeout: 15 * 60_000 }, () 
     await shot(page, '05-benchmark-running');
     const webview = kvLensWebview(page);
     const chart = webview.locator('#benchmarks .bench-chart[data-bars]').first();
-    await chart.waitFor({ timeout: 8 * 60_000 });
+    await chart.waitFor({ timeout: 4 * 60_000 });
     assert.ok(Number(await chart.getAttribute('data-bars')) >= 2, 'fewer than two benchmark bars');
     await chart.scrollIntoViewIfNeeded();
     await shot(page, '06-benchmark-results');
