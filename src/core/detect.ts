@@ -31,7 +31,12 @@ export function looksLikeModelConfig(parsed: ParsedConfig): boolean {
   return false;
 }
 
-/** A text-level sniff for activation, before parsing: does the text mention a model-config key at all? */
+const KEY_PATTERN = new RegExp(`"(${[...MODEL_KEYS].join('|')})"\\s*:`);
+
+/**
+ * A text-level sniff before parsing: does the text mention any model-config key at all? It accepts every
+ * document `looksLikeModelConfig` accepts (same key set), so nothing the core would analyse is skipped.
+ */
 export function mentionsModelKeys(text: string): boolean {
-  return /"(model_type|architectures|num_attention_heads|n_head|num_key_value_heads|text_config|n_layer|hybrid_override_pattern)"\s*:/.test(text.slice(0, 200_000));
+  return KEY_PATTERN.test(text);
 }
