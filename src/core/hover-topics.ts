@@ -10,6 +10,7 @@ import type { KvLensSettings } from './settings';
 import type { Derived, KvOptions, KvReport, ModelDescription } from './types';
 import { groupingMap, withKvHeads } from './whatif';
 import { codeBlock, esc, table, times } from './hover-markdown';
+import { divisors } from './lint';
 import type { CommandLinks } from './hover-markdown';
 import type { HoverTarget } from './hover';
 
@@ -50,6 +51,9 @@ const KIND_WORDS: Record<string, string> = {
  * version, so repeated hovers on the same version reuse the arithmetic; the entries go with the model.
  */
 const REPORTS = new WeakMap<ModelDescription, Map<string, KvReport>>();
+
+/** Layer summaries by model. */
+const SUMMARIES = new WeakMap<ModelDescription, string>();
 
 /** computeKv, memoised per model description and options. */
 function report(model: ModelDescription, opts: KvOptions, variant = ''): KvReport {
@@ -169,7 +173,8 @@ export class HoverTopics {
       parts.push(`Grouping (${a.kind}): ${this.groupingSentence()}`);
       const picture = this.picture();
       if (picture) parts.push(picture);
-      parts.push(`Valid KV head counts (divisors of ${a.queryHeads.value}): ${divisorsOf(a.queryHeads.value).join(', ')}.`);
+      const ds = divisors(a.queryHeads.value);
+      if (ds.length) parts.push(`Valid KV head counts (divisors of ${a.queryHeads.value}): ${ds.join(', ')}.`);
     }
     parts.push(this.costTable(false));
     parts.push(this.linksLine());
@@ -329,6 +334,7 @@ export class HoverTopics {
     const a = this.model.attention;
     if (a.kind === 'none' || a.kvHeads.value <= 0) return '';
     if (a.kvHeads.value === a.queryHeads.value) return codeBlock([`kv i <- q i  # for i = 0..${a.queryHeads.value - 1}: one KV head per query head`]);
+    if (a.queryHeads.value > 4096) return ''; // no real model; keeps the map bounded
     const map = groupingMap(a.queryHeads.value, a.kvHeads.value);
     const runs: { kv: number; from: number; to: number }[] = [];
     map.forEach((kv, q) => {
@@ -405,13 +411,18 @@ export class HoverTopics {
     return `${codeBlock([r.formula])}\n\nFrom: ${fields.join('; ')}.`;
   }
 
+  /** "48 layers: 36 fixed state (linear_attention), 12 full attention." Memoised: list entries hover often. */
   private layerSummary(): string {
+    const known = SUMMARIES.get(this.model);
+    if (known !== undefined) return known;
     const counts = new Map<string, number>();
     for (const l of this.model.layers) {
       const k = l.sharesCacheWith !== undefined ? 'reuse an earlier cache' : l.kind === 'full' ? 'full attention' : l.kind === 'sliding' ? `sliding window ${formatInt(l.window ?? 0)}` : l.kind === 'chunked' ? `chunked ${formatInt(l.window ?? 0)}` : l.kind === 'compressed' ? 'windowed + compressed' : l.kind === 'state' ? `fixed state (${l.label})` : `no cache (${l.label})`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    return `${this.model.layers.length} layers: ${[...counts].map(([k, n]) => `${n} ${esc(k)}`).join(', ')}.`;
+    const summary = `${this.model.layers.length} layers: ${[...counts].map(([k, n]) => `${n} ${esc(k)}`).join(', ')}.`;
+    SUMMARIES.set(this.model, summary);
+    return summary;
   }
 
   private linksLine(): string {
@@ -440,10 +451,4 @@ function numberAt(a: Analysis, path: (string | number)[]): number | undefined {
 function fmtRatio(a: number, b: number): string {
   const r = a / b;
   return Number.isInteger(r) ? String(r) : r.toFixed(2);
-}
-
-function divisorsOf(n: number): number[] {
-  const out: number[] = [];
-  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
-  return out;
 }

@@ -195,7 +195,7 @@ function checkHeads(r: Reporter, part: RawObject, q: NumField | undefined, kv: N
       r.report(
         'kv-lens.kv-heads-not-divisor',
         kv.path,
-        `${kv.name} is ${kv.value}, which does not divide ${q.name} (${q.value}): ${q.value} / ${kv.value} = ${(q.value / kv.value).toFixed(2)} query heads per KV head. Valid: ${divisors(q.value).join(', ')}.`,
+        `${kv.name} is ${kv.value}, which does not divide ${q.name} (${q.value}): ${q.value} / ${kv.value} = ${(q.value / kv.value).toFixed(2)} query heads per KV head.${validList(q.value)}`,
         near.map((d) => ({ title: `Set ${kv.name} to ${d} (${q.value / d} query heads per KV head)`, path: kv.path, value: d })),
       );
     }
@@ -391,18 +391,33 @@ function derivedFrom(model: ModelDescription | undefined, q: Quantity): string[]
   }
 }
 
-/** All divisors of n, ascending. */
+/** Above this, head counts are nonsense and divisor lists are not worth computing (nor bounded in time). */
+const MAX_HEADS_FOR_DIVISORS = 1_000_000;
+
+/** All divisors of n, ascending (O(sqrt n)); empty when n is not a positive integer up to a million. */
 export function divisors(n: number): number[] {
-  const out: number[] = [];
-  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
-  return out;
+  if (!isPositiveInt(n) || n > MAX_HEADS_FOR_DIVISORS) return [];
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    low.push(d);
+    if (d * d !== n) high.unshift(n / d);
+  }
+  return [...low, ...high];
 }
 
 /** The divisors of n nearest to k (two when equally near), ascending. */
 export function nearestDivisors(n: number, k: number): number[] {
   const ds = divisors(n);
+  if (ds.length === 0) return [];
   const best = Math.min(...ds.map((d) => Math.abs(d - k)));
   return ds.filter((d) => Math.abs(d - k) === best);
+}
+
+function validList(q: number): string {
+  const ds = divisors(q);
+  return ds.length ? ` Valid: ${ds.join(', ')}.` : '';
 }
 
 function firstString(o: RawObject, keys: readonly string[]): RawField | undefined {
