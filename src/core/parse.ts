@@ -2,12 +2,27 @@
  * Parsing with source offsets. jsonc-parser tolerates comments and trailing commas, never throws,
  * and gives every key and value an offset, which hovers, diagnostics and quick fixes all need.
  */
-import { findNodeAtLocation, findNodeAtOffset, getNodePath, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
-import type { Node, ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, findNodeAtOffset, getNodePath, getNodeValue, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
+import type { Node, ParseError, ParseOptions } from 'jsonc-parser';
 import type { JsonPath, SourceRange, SyntaxProblem } from './types';
 
 /** Tokens Python's json module writes for non-finite floats; real configs contain them (Mamba's time_step_limit). */
 const PYTHON_NONFINITE = /^-?(Infinity|NaN)$/;
+
+/**
+ * Documents past this size are read in outline: objects and lists under keys KV Lens does not read (a giant
+ * `id2label`, tokenizer tables) become empty placeholder nodes with their true ranges, so a 50 MB config
+ * costs a scan rather than a tree of millions of nodes. Syntax errors inside skipped parts are not reported.
+ */
+export const OUTLINE_THRESHOLD = 1024 * 1024;
+
+/** Containers that hold attention fields: always read in full. */
+const READ_CONTAINERS = new Set([
+  'text_config', 'llm_config', 'language_config', 'language_model_config', 'text_model_config', 'attn_config',
+  'quantization_config', 'kv_cache_scheme', 'block_configs', 'attention', 'ffn', 'layer_types', 'architectures',
+  'hybrid_layer_pattern', 'sliding_window_layout', 'attn_type_list', 'layers_block_type', 'compress_ratios',
+  'moe_layer_freq', 'mlp_only_layers', 'rope_scaling', 'rope_parameters',
+]);
 
 /** A parsed document: the tree (absent only when nothing could be read), its problems, and position helpers. */
 export interface ParsedConfig {
@@ -16,7 +31,11 @@ export interface ParsedConfig {
   problems: SyntaxProblem[];
   /** Offsets at which each line starts, for line/column conversion. */
   lineStarts: number[];
+  /** True when the document was read in outline (see OUTLINE_THRESHOLD). */
+  outline: boolean;
 }
+
+const PARSE_OPTIONS: ParseOptions = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true };
 
 /** Parses a config's text; never throws. */
 export function parseConfig(text: string): ParsedConfig {
@@ -24,7 +43,16 @@ export function parseConfig(text: string): ParsedConfig {
   // A UTF-8 byte-order mark is legal at the start of a file; jsonc-parser would call it an invalid symbol.
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const body = bom ? ' ' + text.slice(1) : text;
-  const root = parseTree(body, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
+  const outline = text.length > OUTLINE_THRESHOLD;
+  let root: Node | undefined;
+  try {
+    root = outline ? parseOutline(body, errors) : parseTree(body, errors, PARSE_OPTIONS);
+  } catch (e) {
+    // The parser recurses per nesting level; absurd nesting exhausts the stack. Report it, keep the editor alive.
+    if (!(e instanceof RangeError)) throw e;
+    const lineStarts = computeLineStarts(text);
+    return { text, root, lineStarts, outline, problems: [{ message: 'The document is nested too deeply to read', range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] };
+  }
   const lineStarts = computeLineStarts(text);
   const problems = errors.map((e): SyntaxProblem => {
     const token = text.slice(e.offset, e.offset + e.length);
@@ -40,7 +68,72 @@ export function parseConfig(text: string): ParsedConfig {
       tolerated,
     };
   });
-  return { text, root: root && root.type === 'object' ? root : root, problems, lineStarts };
+  return { text, root, problems, lineStarts, outline };
+}
+
+/** Mutable node while the outline is built (jsonc-parser's Node is read-only). */
+type Building = { -readonly [K in keyof Node]: Node[K] } & { children?: Building[]; parent?: Building };
+
+/**
+ * Builds the tree like jsonc-parser's parseTree, but tells the visitor to skip the children of containers under
+ * keys outside READ_CONTAINERS; each skipped container keeps its node and its range.
+ */
+function parseOutline(text: string, errors: ParseError[]): Node | undefined {
+  const top: Building = { type: 'array', offset: -1, length: -1, children: [] };
+  let current: Building = top;
+  const closeProperty = (end: number) => {
+    if (current.type === 'property') {
+      current.length = end - current.offset;
+      current = current.parent!;
+    }
+  };
+  const add = (node: Building) => {
+    node.parent = current;
+    current.children!.push(node);
+    return node;
+  };
+  const skip = (): boolean => {
+    if (current.type !== 'property') return false;
+    const key = current.children?.[0]?.value;
+    return typeof key === 'string' && !READ_CONTAINERS.has(key);
+  };
+  const begin = (type: 'object' | 'array') => (offset: number) => {
+    const skipped = skip();
+    current = add({ type, offset, length: -1, children: [] });
+    return skipped ? false : undefined;
+  };
+  const end = (offset: number, length: number) => {
+    closeProperty(offset + length);
+    current.length = offset + length - current.offset;
+    current = current.parent!;
+    closeProperty(offset + length);
+  };
+  visit(text, {
+    onObjectBegin: begin('object'),
+    onArrayBegin: begin('array'),
+    onObjectEnd: end,
+    onArrayEnd: end,
+    onObjectProperty: (name, offset, length) => {
+      current = add({ type: 'property', offset, length: -1, children: [] });
+      add({ type: 'string', value: name, offset, length });
+    },
+    onLiteralValue: (value: unknown, offset, length) => {
+      add({ type: value === null ? 'null' : typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : 'boolean', value, offset, length });
+      closeProperty(offset + length);
+    },
+    onSeparator: (sep, offset) => {
+      if (current.type === 'property') {
+        if (sep === ':') current.colonOffset = offset;
+        else if (sep === ',') closeProperty(offset);
+      }
+    },
+    onError: (error, offset, length) => {
+      errors.push({ error, offset, length });
+    },
+  }, PARSE_OPTIONS);
+  const root = top.children![0];
+  if (root) delete root.parent;
+  return root as Node | undefined;
 }
 
 function describeParseError(code: string): string {
