@@ -14,6 +14,17 @@ suite('activation', () => {
     assert.deepEqual(extension.packageJSON.extensionKind, ['workspace']);
   });
 
+  test('declares analysis for untrusted and virtual workspaces, benchmarks only with trust', () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+      capabilities?: { untrustedWorkspaces?: { supported?: unknown; description?: string }; virtualWorkspaces?: unknown };
+      engines?: { vscode?: string };
+    };
+    assert.equal(manifest.capabilities?.untrustedWorkspaces?.supported, 'limited');
+    assert.match(manifest.capabilities?.untrustedWorkspaces?.description ?? '', /benchmark/i);
+    assert.equal(manifest.capabilities?.virtualWorkspaces, true);
+    assert.equal(manifest.engines?.vscode, '^1.99.0');
+  });
+
   test('activates when a model config is opened and marks it as one', async () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
