@@ -13,12 +13,16 @@
  *   suite there, and calls `window.codeAutomationExit(code)`, which this script exposes to the page. The
  *   runner also writes a JSON report to a file, which is what this script waits for and prints.
  *
+ * Two phases, each in a fresh editor profile: `trusted` (every suite but untrusted.test.ts, workspace trust
+ * off so the folder is trusted) and `untrusted` (untrusted.test.ts alone, workspace trust on and the folder
+ * not trusted: analysis must work, benchmarks must refuse). --phase trusted|untrusted runs one.
+ *
  * Flags: --no-build (dist/ is already built), --grep <pattern> (Mocha grep), --vsix [path] (test the
  * packaged extension instead of this folder: the VSIX, by default out/vsix/kv-lens-linux-x64-<version>.vsix,
  * is unpacked exactly as VS Code installs it and loaded from there, so packaging mistakes fail the suite).
- * Output: .test-output/editor/ (report.json, code-server.log, browser-console.log, final.png).
+ * Output: .test-output/editor/ (report-<phase>.json, <phase>/code-server.log, <phase>/browser-console.log, <phase>/final.png).
  */
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EditorTestReport } from '../test/editor/index';
 import { launchChromium } from './lib/browser';
@@ -29,7 +33,11 @@ import { unzipPrefix } from './lib/zip';
 import { vsixPath } from './package';
 
 const OUT = EDITOR_TESTS_OUTPUT;
-const REPORT = join(OUT, 'report.json');
+
+/** A run of the suite in one editor profile. */
+type Phase = 'trusted' | 'untrusted';
+const PHASES: Phase[] = ['trusted', 'untrusted'];
+const reportFor = (phase: Phase): string => join(OUT, `report-${phase}.json`);
 /** The whole suite's budget, start-up included. */
 const SUITE_TIMEOUT_MS = Number(process.env.KV_LENS_EDITOR_TIMEOUT_MS ?? 5 * 60_000);
 
@@ -52,26 +60,41 @@ async function main(): Promise<number> {
     const files = unzipPrefix(vsix, 'extension/', extensionPath);
     console.log(`test:editor: testing the packaged extension: ${files} files from ${vsix}`);
   }
-  const workspace = EDITOR_TESTS_WORKSPACE_COPY;
-  const env: Record<string, string> = { KV_LENS_EDITOR_REPORT: REPORT };
-  if (grep) env.KV_LENS_EDITOR_GREP = grep;
-
+  const phaseIndex = args.indexOf('--phase');
+  const phases = phaseIndex >= 0 ? PHASES.filter((p) => p === args[phaseIndex + 1]) : PHASES;
+  if (phases.length === 0) throw new Error(`--phase takes one of ${PHASES.join(', ')}`);
   const desktop = process.env.KV_LENS_VSCODE_EXECUTABLE ?? process.env.KV_LENS_VSCODE_DOWNLOAD;
-  const exitCode = desktop ? await runDesktop(extensionPath, workspace, env) : await runInCodeServer(extensionPath, workspace, env);
-  const passed = printReport(exitCode);
+
+  let passed = true;
+  for (const phase of phases) {
+    const env: Record<string, string> = { KV_LENS_EDITOR_REPORT: reportFor(phase) };
+    if (phase === 'untrusted') env.KV_LENS_EDITOR_UNTRUSTED = '1';
+    if (grep) env.KV_LENS_EDITOR_GREP = grep;
+    const dir = join(OUT, phase);
+    mkdirSync(dir, { recursive: true });
+    console.log(`test:editor: ${phase} workspace`);
+    const exitCode = desktop ? await runDesktop(phase, dir, extensionPath, env) : await runInCodeServer(phase, dir, extensionPath, env);
+    passed = printReport(phase, exitCode) && passed;
+  }
   console.log(`test:editor: ${passed ? 'passed' : 'FAILED'} in ${secondsSince(started)} s (output in .test-output/editor/)`);
   return passed ? 0 : 1;
 }
 
 /** A desktop VS Code through @vscode/test-electron. */
-async function runDesktop(extensionPath: string, workspace: string, env: Record<string, string>): Promise<number | undefined> {
+async function runDesktop(phase: Phase, dir: string, extensionPath: string, env: Record<string, string>): Promise<number | undefined> {
   const { runTests } = await import('@vscode/test-electron');
   const executable = process.env.KV_LENS_VSCODE_EXECUTABLE;
   const options = {
     extensionDevelopmentPath: extensionPath,
     extensionTestsPath: EDITOR_TESTS_RUNNER,
     extensionTestsEnv: env,
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(OUT, 'user-data'), '--extensions-dir', join(OUT, 'extensions')],
+    launchArgs: [
+      EDITOR_TESTS_WORKSPACE_COPY,
+      '--disable-extensions',
+      ...(phase === 'trusted' ? ['--disable-workspace-trust'] : []),
+      '--user-data-dir', join(dir, 'user-data'),
+      '--extensions-dir', join(dir, 'extensions'),
+    ],
   };
   try {
     return await runTests(executable ? { ...options, vscodeExecutablePath: executable } : { ...options, version: process.env.KV_LENS_VSCODE_DOWNLOAD });
@@ -82,21 +105,26 @@ async function runDesktop(extensionPath: string, workspace: string, env: Record<
 }
 
 /** code-server driven by headless Chromium, the route that works without a desktop VS Code. */
-async function runInCodeServer(extensionPath: string, workspace: string, env: Record<string, string>): Promise<number | undefined> {
+async function runInCodeServer(phase: Phase, dir: string, extensionPath: string, env: Record<string, string>): Promise<number | undefined> {
   let t = Date.now();
+  const workspace = EDITOR_TESTS_WORKSPACE_COPY;
+  const report = reportFor(phase);
   const server = await startCodeServer({
     folder: workspace,
-    userDataDir: join(OUT, 'user-data'),
-    extensionsDir: join(OUT, 'extensions'),
-    logFile: join(OUT, 'code-server.log'),
+    userDataDir: join(dir, 'user-data'),
+    extensionsDir: join(dir, 'extensions'),
+    logFile: join(dir, 'code-server.log'),
     extensionTests: true,
+    // Untrusted: a fresh profile has never trusted the folder; no start-up prompt, restricted mode.
+    workspaceTrust: phase === 'untrusted',
+    settings: phase === 'untrusted' ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {},
     env,
   });
   console.log(`test:editor: code-server up at ${server.origin} in ${secondsSince(t)} s`);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const consoleLog = join(OUT, 'browser-console.log');
+    const consoleLog = join(dir, 'browser-console.log');
     writeFileSync(consoleLog, '');
     page.on('console', (m) => appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
     let exitCode: number | undefined;
@@ -110,9 +138,9 @@ async function runInCodeServer(extensionPath: string, workspace: string, env: Re
     t = Date.now();
     await page.goto(url);
     // The runner writes the report when Mocha ends; the exit call can lag (the workbench collects logs first).
-    await waitFor(() => existsSync(REPORT) || (exitCode !== undefined && exitCode !== 0), { what: 'the in-editor suite to finish', timeoutMs: SUITE_TIMEOUT_MS, intervalMs: 250 });
+    await waitFor(() => existsSync(report) || (exitCode !== undefined && exitCode !== 0), { what: 'the in-editor suite to finish', timeoutMs: SUITE_TIMEOUT_MS, intervalMs: 250 });
     console.log(`test:editor: suite finished ${secondsSince(t)} s after the page opened`);
-    await page.screenshot({ path: join(OUT, 'final.png') });
+    await page.screenshot({ path: join(dir, 'final.png') });
     return exitCode;
   } finally {
     await browser.close();
@@ -121,19 +149,20 @@ async function runInCodeServer(extensionPath: string, workspace: string, env: Re
 }
 
 /** Prints the runner's report; true when it exists, ran tests, and none failed. */
-function printReport(exitCode: number | undefined): boolean {
-  if (!existsSync(REPORT)) {
-    console.error(`test:editor: no report from the extension host (exit code ${String(exitCode)}); see .test-output/editor/*.log`);
+function printReport(phase: Phase, exitCode: number | undefined): boolean {
+  const path = reportFor(phase);
+  if (!existsSync(path)) {
+    console.error(`test:editor: no ${phase} report from the extension host (exit code ${String(exitCode)}); see .test-output/editor/${phase}/*.log`);
     return false;
   }
-  const report = JSON.parse(readFileSync(REPORT, 'utf8')) as EditorTestReport;
+  const report = JSON.parse(readFileSync(path, 'utf8')) as EditorTestReport;
   console.log(`VS Code ${report.vscodeVersion} (${report.appHost}${report.remoteName ? `, remote ${report.remoteName}` : ''}); KV Lens loaded from ${report.extensionPath ?? '(not found)'}`);
   for (const test of report.tests) {
     const mark = test.state === 'passed' ? 'ok  ' : test.state === 'pending' ? 'skip' : 'FAIL';
     console.log(`  ${mark} ${test.title} (${test.durationMs} ms)`);
     if (test.error) console.log(test.error.split('\n').map((l) => `         ${l}`).join('\n'));
   }
-  console.log(`${report.passed} passed, ${report.failed} failed, ${report.pending} pending, ${(report.durationMs / 1000).toFixed(1)} s in the editor`);
+  console.log(`${phase}: ${report.passed} passed, ${report.failed} failed, ${report.pending} pending, ${(report.durationMs / 1000).toFixed(1)} s in the editor`);
   return report.failed === 0 && report.passed > 0;
 }
 

@@ -61,6 +61,8 @@ export interface CodeServerOptions {
    * workbench: VS Code only reads it when the server runs with `--enable-smoke-test-driver`.
    */
   extensionTests?: boolean;
+  /** Keep workspace trust on (default: off, `--disable-workspace-trust`, every folder trusted). */
+  workspaceTrust?: boolean;
   /** User settings on top of {@link QUIET_SETTINGS}. */
   settings?: Record<string, unknown>;
   /** Extra environment for the server and its extension host. */
@@ -95,7 +97,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--bind-addr', `127.0.0.1:${options.port ?? 0}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     // A config file of its own: code-server would otherwise create ~/.config/code-server/config.yaml.

@@ -43,7 +43,11 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', timeout: 60_000, color: false, reporter: 'spec' });
   const grep = process.env.KV_LENS_EDITOR_GREP;
   if (grep) mocha.grep(grep);
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, file));
+  // untrusted.test.js needs an untrusted workspace, every other suite a trusted one: the launcher runs
+  // the two in separate editor profiles and says which this is.
+  const untrusted = process.env.KV_LENS_EDITOR_UNTRUSTED === '1';
+  const files = readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && (f === 'untrusted.test.js') === untrusted);
+  for (const file of files.sort()) mocha.addFile(join(__dirname, file));
 
   const tests: EditorTestResult[] = [];
   const failures = await new Promise<number>((resolve, reject) => {
