@@ -117,7 +117,7 @@ export function checkCase(text: string, next: () => number): string[] {
   const analysis = analyzeText(text);
   if (!analysis.model && !analysis.error) problems.push('no model and no reason');
   const dtypes: KvDtype[] = ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4', 'q8_0', 'q4_0'];
-  const opts = { context: [undefined, 1, 4096, 1 << 20][Math.floor(next() * 4)], batch: 1 + Math.floor(next() * 64), tp: [1, 2, 8, 64][Math.floor(next() * 4)], kvDtype: dtypes[Math.floor(next() * dtypes.length)], blockSize: next() < 0.3 ? 16 : undefined };
+  const opts = { context: [undefined, 1, 4096, 1 << 20][Math.floor(next() * 4)], batch: 1 + Math.floor(next() * 64), tp: [1, 2, 8, 64][Math.floor(next() * 4)] ?? 1, kvDtype: dtypes[Math.floor(next() * dtypes.length)], blockSize: next() < 0.3 ? 16 : undefined };
   if (analysis.model) {
     const kv = computeKv(analysis.model, opts);
     for (const k of ['bytesPerToken', 'cacheBytes', 'stateBytes', 'crossAttentionBytes', 'totalBytes', 'perGpuBytes', 'clusterBytes'] as const) finite(k, kv[k]);
