@@ -3,11 +3,22 @@
  * `vscode`). It forks the worker on first use, waits for its `ready`, correlates replies, and turns
  * a dead child into an error instead of a hang. Cancelling kills the child: a native kernel cannot
  * be interrupted any other way, and killing it returns all its memory at once.
+ *
+ * Rules a caller can rely on:
+ * - one request at a time: runs (and probes) started while another is in flight wait their turn in
+ *   FIFO order, and a waiting run is told so by a progress message; they never share a worker's
+ *   timing loop, so they cannot disturb each other's figures;
+ * - aborting a run's signal cancels that run only: a waiting run leaves the queue, the running one
+ *   kills the worker, and the runs behind it start on a fresh worker; `cancel()` cancels them all;
+ * - a cancelled run rejects only once the worker has exited, so its memory is back by then;
+ * - a worker that dies (killed from outside, a native abort, an out-of-memory) fails the run in
+ *   progress with a `crash` error saying how it died, and the next request starts a fresh worker.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RequestTracker, isReply, type ReplyEnvelope } from '../shared/messaging';
+import type { TestHookAction, TestHookMessage } from './testHooks';
 import {
   BenchError,
   isFinalReply,
@@ -49,43 +60,85 @@ function defaultWorker(): { workerPath: string; execArgv: string[] } {
   return { workerPath: join(__dirname, 'worker.ts'), execArgv: ['--import', 'tsx'] };
 }
 
-/** A lazily started benchmark worker. One run at a time is the worker's rule; requests queue there. */
+const cancelledError = () => new BenchError({ code: 'cancelled', message: 'The benchmark was cancelled.' });
+
+/** One forked worker process and what belongs to it alone. */
+interface Worker {
+  child: ChildProcess;
+  tracker: RequestTracker<WorkerRequest | TestHookMessage, WorkerReply>;
+  /** Resolves on the worker's `ready`; rejects if it dies first. */
+  ready: Promise<void>;
+  stderr: string;
+  /** Set when this client killed it on purpose: its death is a cancellation, not a crash. */
+  cancelled: boolean;
+}
+
+/** How a worker died, in words a user can act on. */
+export function crashMessage(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+  // V8 and node print native stack frames ("12: 0x12a52a3 ...") after the line that matters.
+  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() && !/^\s*\d+: 0x[0-9a-f]+/.test(l) && !/^\s*-+$/.test(l));
+  const fatal = lines.filter((l) => /FATAL ERROR|heap out of memory|Assertion|terminate called|Abort/i.test(l));
+  const tail = (fatal.length > 0 ? fatal : lines).slice(-6).join('\n');
+  const output = tail ? `\nLast worker output:\n${tail}` : '';
+  const after = 'the extension is unaffected and the next benchmark starts a fresh worker';
+  if (/heap out of memory|Reached heap limit|Allocation failed/i.test(stderr)) {
+    return `The benchmark worker ran out of memory (JavaScript heap limit reached) and stopped; ${after}. Try a smaller context, batch or fewer variants.${output}`;
+  }
+  if (signal === 'SIGKILL') return `The benchmark worker was killed (SIGKILL): stopped from outside, or the system ran out of memory; ${after}.${output}`;
+  if (signal === 'SIGABRT') return `The benchmark worker aborted in native code (SIGABRT); ${after}.${output}`;
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return `The benchmark worker ${how}; ${after}.${output}`;
+}
+
+/** A lazily started benchmark worker, running one request at a time (see the rules above). */
 export class BenchClient {
-  private child: ChildProcess | undefined;
-  private ready: Promise<ChildProcess> | undefined;
-  private tracker: RequestTracker<WorkerRequest, WorkerReply> | undefined;
-  private stderr = '';
-  private cancelling = false;
+  private worker: Worker | undefined;
+  /** Settles when every request queued so far has settled; never rejects. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Requests queued or running. */
+  private outstanding = 0;
+  /** Bumped by `cancel()`: requests queued before it do not start. */
+  private generation = 0;
   private disposed = false;
 
   constructor(private readonly options: BenchClientOptions = {}) {}
 
-  /** The worker's process id, while one runs (tests use it to simulate a native crash). */
+  /** The worker's process id, while one runs (tests use it to kill it from outside). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.worker?.child.pid;
   }
 
   /** Runs a benchmark; rejects with {@link BenchError} (`cancelled`, `crash`, or the worker's code). */
   async run(request: BenchRequest, options: RunOptions = {}): Promise<BenchReport> {
-    const reply = await this.request({ type: 'run', request }, options);
+    const reply = await this.enqueue({ type: 'run', request }, options);
     if (reply.type === 'result') return reply.report;
     throw this.unexpected(reply);
   }
 
-  /** Asks the worker whether an EP works here. */
+  /** Asks the worker whether an EP works here (queued like a run). */
   async probe(ep: EpName): Promise<EpAvailability> {
-    const reply = await this.request({ type: 'probe', ep }, {});
+    const reply = await this.enqueue({ type: 'probe', ep }, {});
     if (reply.type === 'probeResult') return reply.availability;
     throw this.unexpected(reply);
   }
 
-  /** Cancels whatever runs: kills the worker. The next request starts a fresh one. */
+  /**
+   * TEST ONLY: asks the running worker to fail now (see testHooks.ts); it does so only when its
+   * environment has KV_LENS_BENCH_TEST_HOOKS=1, and answers `invalid` otherwise. Not queued: it
+   * reaches the worker in the middle of the run in progress. Rejects when no worker runs.
+   */
+  async testHook(action: TestHookAction): Promise<never> {
+    const worker = this.worker;
+    if (!worker) throw new BenchError({ code: 'internal', message: 'no benchmark worker is running' });
+    await worker.ready;
+    const reply = await worker.tracker.request({ type: 'testHook', action }).reply;
+    throw this.unexpected(reply);
+  }
+
+  /** Cancels the running request and every queued one: kills the worker. The next request starts a fresh one. */
   cancel(): void {
-    if (!this.child) return;
-    this.cancelling = true;
-    this.tracker?.closeAll(new BenchError({ code: 'cancelled', message: 'The benchmark was cancelled.' }));
-    this.child.kill('SIGKILL');
-    this.forget();
+    this.generation++;
+    if (this.worker) this.kill(this.worker);
   }
 
   /** Cancels and refuses further use. */
@@ -99,68 +152,114 @@ export class BenchClient {
     return new BenchError({ code: 'internal', message: `unexpected reply ${reply.type}` });
   }
 
-  private async request(message: WorkerRequest, options: RunOptions): Promise<ReplyEnvelope<WorkerReply>> {
-    if (options.signal?.aborted) throw new BenchError({ code: 'cancelled', message: 'The benchmark was cancelled.' });
-    await this.start();
-    const tracker = this.tracker!;
-    const { reply } = tracker.request(message, (r) => {
-      if (r.type === 'progress') options.onProgress?.(r.progress);
-    });
-    const onAbort = () => this.cancel();
+  /** Runs `message` after every request queued before it, unless cancelled first. */
+  private enqueue(message: WorkerRequest, options: RunOptions): Promise<ReplyEnvelope<WorkerReply>> {
+    if (this.disposed) return Promise.reject(new BenchError({ code: 'cancelled', message: 'The benchmark client was disposed.' }));
+    if (options.signal?.aborted) return Promise.reject(cancelledError());
+    const generation = this.generation;
+    const previous = this.tail;
+    const waiting = this.outstanding > 0;
+    this.outstanding++;
+    const result = (async () => {
+      try {
+        if (waiting) {
+          options.onProgress?.({ fraction: 0, message: 'waiting for the benchmark started before this one to finish' });
+          await untilSettled(previous, options.signal);
+        }
+        if (generation !== this.generation || this.disposed || options.signal?.aborted) throw cancelledError();
+        return await this.send(message, options);
+      } finally {
+        this.outstanding--;
+      }
+    })();
+    // The next request waits for this one AND everything before it (this one may leave the queue early).
+    this.tail = Promise.allSettled([previous, result]);
+    return result;
+  }
+
+  private async send(message: WorkerRequest, options: RunOptions): Promise<ReplyEnvelope<WorkerReply>> {
+    const worker = this.start();
+    const onAbort = () => this.kill(worker);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      await worker.ready;
+      const { reply } = worker.tracker.request(message, (r) => {
+        if (r.type === 'progress') options.onProgress?.(r.progress);
+      });
       return await reply;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private start(): Promise<ChildProcess> {
-    if (this.disposed) return Promise.reject(new BenchError({ code: 'cancelled', message: 'The benchmark client was disposed.' }));
-    if (this.ready) return this.ready;
+  /** Kills `worker` as a cancellation; its requests reject (with `cancelled`) once it has exited. */
+  private kill(worker: Worker): void {
+    worker.cancelled = true;
+    worker.child.kill('SIGKILL');
+    if (this.worker === worker) this.worker = undefined;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
     const fallback = defaultWorker();
     const workerPath = this.options.workerPath ?? fallback.workerPath;
     const execArgv = this.options.execArgv ?? (this.options.workerPath ? [] : fallback.execArgv);
-    this.cancelling = false;
-    this.stderr = '';
     const child = fork(workerPath, [], { execArgv, env: this.options.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-    this.child = child;
-    const tracker = new RequestTracker<WorkerRequest, WorkerReply>({
-      post: (m) => child.send(m),
+    const tracker = new RequestTracker<WorkerRequest | TestHookMessage, WorkerReply>({
+      // A send that fails asynchronously (channel closing as the worker dies) settles its request;
+      // 'close' below settles the rest.
+      post: (m) => {
+        child.send(m, (error) => {
+          if (error) tracker.settle(m.messageId, new BenchError({ code: 'crash', message: `The benchmark worker could not be reached: ${error.message}` }));
+        });
+      },
       isFinal: (r) => isFinalReply(r),
     });
-    this.tracker = tracker;
+    let markReady!: () => void;
+    let failReady!: (error: BenchError) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    ready.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+    const worker: Worker = { child, tracker, ready, stderr: '', cancelled: false };
+    this.worker = worker;
     child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_TAIL);
+      worker.stderr = (worker.stderr + chunk.toString()).slice(-STDERR_TAIL);
     });
-    this.ready = new Promise<ChildProcess>((resolve, reject) => {
-      child.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') resolve(child);
-        else if (isReply(message)) tracker.handleReply(message as ReplyEnvelope<WorkerReply>);
-      });
-      child.once('error', (error) => reject(new BenchError({ code: 'crash', message: `The benchmark worker could not start: ${error.message}` })));
-      child.once('exit', (code, signal) => {
-        const error = this.cancelling
-          ? new BenchError({ code: 'cancelled', message: 'The benchmark was cancelled.' })
-          : new BenchError({ code: 'crash', message: this.crashMessage(code, signal) });
-        reject(error);
-        tracker.closeAll(error);
-        if (this.child === child) this.forget();
-      });
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') markReady();
+      else if (isReply(message)) tracker.handleReply(message as ReplyEnvelope<WorkerReply>);
     });
-    return this.ready;
+    let startError: BenchError | undefined;
+    child.on('error', (error) => {
+      startError ??= new BenchError({ code: 'crash', message: `The benchmark worker could not start: ${error.message}` });
+      if (child.pid === undefined) {
+        // Never spawned: no 'close' is guaranteed, so settle here.
+        failReady(startError);
+        tracker.closeAll(startError);
+        if (this.worker === worker) this.worker = undefined;
+      }
+    });
+    // 'close' comes after 'exit' and after stderr has drained: the crash message sees the whole tail.
+    child.once('close', (code, signal) => {
+      const error = worker.cancelled ? cancelledError() : (startError ?? new BenchError({ code: 'crash', message: crashMessage(code, signal, worker.stderr) }));
+      failReady(error);
+      tracker.closeAll(error);
+      if (this.worker === worker) this.worker = undefined;
+    });
+    return worker;
   }
+}
 
-  private crashMessage(code: number | null, signal: NodeJS.Signals | null): string {
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const hint = signal === 'SIGKILL' ? ' (the system may have run out of memory)' : '';
-    const tail = this.stderr.trim().split('\n').slice(-6).join('\n');
-    return `The benchmark worker ${how}${hint}; the extension is unaffected.${tail ? `\nLast worker output:\n${tail}` : ''}`;
-  }
-
-  private forget(): void {
-    this.child = undefined;
-    this.ready = undefined;
-    this.tracker = undefined;
-  }
+/** Resolves when `previous` settles; rejects with `cancelled` if `signal` aborts first. */
+function untilSettled(previous: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(cancelledError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void previous.finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

@@ -24,22 +24,52 @@ export function contextsOf(request: BenchRequest): number[] {
   return request.phase === 'decode' ? request.contexts : [0];
 }
 
-/** Throws `invalid` for a request no graph can be built from. */
+/** Most contexts one request may time (each builds every variant's graphs again). */
+export const MAX_CONTEXTS = 64;
+/** Most timed rounds and warm-up runs per path. */
+export const MAX_ROUNDS = 100_000;
+/** Most intra-op threads a request may ask for. */
+export const MAX_THREADS = 1024;
+/**
+ * Most elements one host buffer (a K, V or transposed-V cache, the queries) may hold: typed arrays
+ * and onnxruntime-node tensors are indexed with 32-bit lengths in places, so anything longer is
+ * refused up front, like a shape that does not fit in memory.
+ */
+export const MAX_ARRAY_ELEMENTS = 2 ** 31 - 1;
+
+const EPS = ['auto', 'cpu', 'webgpu', 'cuda'];
+const PATHS = ['gqa', 'attention', 'plain', 'grouped'];
+
+/** Throws `invalid` for a request no graph can be built from (checked before anything is allocated). */
 export function validateRequest(request: BenchRequest): void {
   const fail = (message: string): never => {
     throw new BenchError({ code: 'invalid', message });
   };
+  // Safe integers only: 1e300 is an "integer" to Number.isInteger, and sizes built from it overflow.
+  const positive = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+  const count = (n: unknown, max: number) => n === undefined || (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= max);
+  if (typeof request !== 'object' || request === null || typeof request.model !== 'object' || request.model === null) fail('the request has no model');
   const { queryHeads, headDim, valueHeadDim } = request.model;
-  const positive = (n: number) => Number.isInteger(n) && n > 0;
   if (!positive(queryHeads) || !positive(headDim) || !positive(valueHeadDim)) fail(`head geometry must be positive integers (got ${queryHeads} heads of ${headDim}/${valueHeadDim})`);
-  if (request.variants.length === 0) fail('no variants to time');
+  if (!EPS.includes(request.ep)) fail(`unknown execution provider ${String(request.ep)} (auto, cpu, webgpu or cuda)`);
+  if (request.phase !== 'decode' && request.phase !== 'prefill') fail(`unknown phase ${String(request.phase)} (decode or prefill)`);
+  if (request.dtype !== 'fp32' && request.dtype !== 'fp16') fail(`unknown dtype ${String(request.dtype)} (fp32 or fp16)`);
+  if (!Array.isArray(request.variants) || request.variants.length === 0) fail('no variants to time');
   for (const kv of request.variants) if (!positive(kv) || queryHeads % kv !== 0) fail(`${kv} KV heads do not divide ${queryHeads} query heads`);
+  if (new Set(request.variants).size !== request.variants.length) fail('a variant is listed twice');
   if (!positive(request.batch)) fail(`batch must be a positive integer (got ${request.batch})`);
   if (request.phase === 'decode') {
-    if (request.contexts.length === 0) fail('no contexts to time');
+    if (!Array.isArray(request.contexts) || request.contexts.length === 0) fail('no contexts to time');
+    if (request.contexts.length > MAX_CONTEXTS) fail(`${request.contexts.length} contexts asked; at most ${MAX_CONTEXTS} per run`);
     for (const c of request.contexts) if (!positive(c)) fail(`context must be a positive integer (got ${c})`);
   } else if (!positive(request.prompt)) fail(`prompt must be a positive integer (got ${request.prompt})`);
-  if (request.paths.length === 0) fail('no paths to time');
+  if (!Array.isArray(request.paths) || request.paths.length === 0) fail('no paths to time');
+  for (const path of request.paths) if (!PATHS.includes(path)) fail(`unknown path ${String(path)} (gqa, attention, plain or grouped)`);
+  if (new Set(request.paths).size !== request.paths.length) fail('a path is listed twice');
+  if (!count(request.warmup, MAX_ROUNDS)) fail(`warmup must be an integer from 0 to ${MAX_ROUNDS} (got ${request.warmup})`);
+  if (request.rounds !== undefined && (!positive(request.rounds) || request.rounds > MAX_ROUNDS)) fail(`rounds must be an integer from 1 to ${MAX_ROUNDS} (got ${request.rounds})`);
+  if (request.threads !== undefined && (!positive(request.threads) || request.threads > MAX_THREADS)) fail(`threads must be an integer from 1 to ${MAX_THREADS} (got ${request.threads})`);
+  if (request.memoryLimitBytes !== undefined && !(typeof request.memoryLimitBytes === 'number' && Number.isFinite(request.memoryLimitBytes) && request.memoryLimitBytes > 0)) fail(`memoryLimitBytes must be a positive number (got ${request.memoryLimitBytes})`);
 }
 
 /** Cache copies per variant so the rotated set exceeds the last-level cache several times over. */
@@ -78,9 +108,26 @@ export function estimateBytes(request: BenchRequest, context: number, llcBytes: 
   return persistent + transient;
 }
 
+/** Elements of the longest host buffer a context needs (see {@link MAX_ARRAY_ELEMENTS}). */
+export function largestArrayElements(request: BenchRequest, context: number): number {
+  let most = 0;
+  for (const kv of request.variants) {
+    const { batch: B, past: L, prompt: S } = specFor(request, kv, context);
+    const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = specFor(request, kv, context).shape;
+    most = Math.max(most, B * Hkv * (L + S) * Math.max(D, Dv), B * Hq * S * Math.max(D, Dv));
+  }
+  return most;
+}
+
+/** What a context needs, or Infinity when one of its buffers would be longer than an array may be. */
+function needFor(request: BenchRequest, context: number, llcBytes: number, ep: EpName): number {
+  if (largestArrayElements(request, context) > MAX_ARRAY_ELEMENTS) return Infinity;
+  return estimateBytes(request, context, llcBytes, ep);
+}
+
 /** Largest context (decode) or prompt (prefill) at the asked batch that fits in `budget`, or 0. */
 export function largestFitting(request: BenchRequest, budget: number, llcBytes: number, ep: EpName): number {
-  const sized = (n: number) => (request.phase === 'decode' ? estimateBytes({ ...request, contexts: [n] }, n, llcBytes, ep) : estimateBytes({ ...request, prompt: n }, 0, llcBytes, ep));
+  const sized = (n: number) => (request.phase === 'decode' ? needFor({ ...request, contexts: [n] }, n, llcBytes, ep) : needFor({ ...request, prompt: n }, 0, llcBytes, ep));
   if (sized(1) > budget) return 0;
   let lo = 1;
   let hi = 1;
@@ -99,15 +146,16 @@ export function checkMemory(request: BenchRequest, available: number, llcBytes: 
   const budget = request.memoryLimitBytes !== undefined ? Math.min(available, request.memoryLimitBytes) : available;
   for (const context of contextsOf(request)) {
     const need = estimateBytes(request, context, llcBytes, ep);
-    if (need <= budget) continue;
+    const elements = largestArrayElements(request, context);
+    if (need <= budget && elements <= MAX_ARRAY_ELEMENTS) continue;
     const largest = largestFitting(request, budget, llcBytes, ep);
     const what = request.phase === 'decode' ? `context ${context}` : `prompt ${request.prompt}`;
     const fits = largest > 0 ? `the largest ${request.phase === 'decode' ? 'context' : 'prompt'} that fits at batch ${request.batch} is ${largest}` : `nothing fits at batch ${request.batch}`;
-    throw new BenchError({
-      code: 'memory',
-      message: `${what} needs about ${gib(need)} GiB for these variants and paths, but ${gib(budget)} GiB is available: ${fits}.`,
-      largestContext: largest,
-    });
+    const why =
+      need > budget
+        ? `needs about ${gib(need)} GiB for these variants and paths, but ${gib(budget)} GiB is available`
+        : `needs a buffer of ${elements.toExponential(2)} elements, more than the ${MAX_ARRAY_ELEMENTS} one buffer may hold`;
+    throw new BenchError({ code: 'memory', message: `${what} ${why}: ${fits}. Nothing was allocated.`, largestContext: largest });
   }
 }
 

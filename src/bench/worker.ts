@@ -9,6 +9,7 @@ import { isRequest } from '../shared/messaging';
 import { BenchError, type BenchErrorInfo, type WorkerMessage, type WorkerReply, type WorkerRequestEnvelope } from '../shared/benchProtocol';
 import { probeEp } from './ep';
 import { runBenchmark } from './runner';
+import { TEST_HOOKS_ENV, isTestHookMessage, runTestHook, testHooksEnabled } from './testHooks';
 
 function post(message: WorkerMessage): void {
   process.send?.(message);
@@ -49,6 +50,12 @@ if (!process.send) {
 }
 
 process.on('message', (message: unknown) => {
+  if (isTestHookMessage(message)) {
+    // Test only (see testHooks.ts): fail at once, not after the run in progress.
+    if (testHooksEnabled()) runTestHook(message.action);
+    reply(message.messageId, { type: 'error', error: { code: 'invalid', message: `benchmark test hooks are disabled (they are for tests only and need ${TEST_HOOKS_ENV}=1)` } });
+    return;
+  }
   if (!isRequest(message)) return;
   // Serialise requests: two runs at once would time each other.
   queue = queue.then(() => handle(message as WorkerRequestEnvelope));
