@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeText } from '../core/analyze';
 import type { Analysis } from '../core/analyze';
+import { groupingPhrase } from '../core/describe';
 import { isKvDtype, KV_DTYPES } from '../core/dtype';
 import { formatBytes, formatCount, formatInt, formatTokens } from '../core/format';
 import { buildReport } from '../core/report';
@@ -215,7 +216,7 @@ function describeAttention(r: ConfigReport): string {
     case 'MLA': return `MLA: ${a.queryHeads} query heads read one latent of ${a.mlaLatent} values per token (head size ${a.headDim}/${a.vHeadDim})`;
     case 'MHA': return `MHA: ${a.queryHeads} query heads, each with its own KV head; head size ${a.headDim}`;
     case 'MQA': return `MQA: ${a.queryHeads} query heads share 1 KV head; head size ${a.headDim}`;
-    case 'GQA': return `GQA: ${a.queryHeads} query heads share ${a.kvHeads} KV heads: ${a.kvHeads} groups of ${a.groupSize}; head size ${a.headDim}${a.vHeadDim !== a.headDim ? `/${a.vHeadDim}` : ''}`;
+    case 'GQA': return `GQA: ${groupingPhrase(a.queryHeads, a.kvHeads)}; head size ${a.headDim}${a.vHeadDim !== a.headDim ? `/${a.vHeadDim}` : ''}`;
     default: return 'none: no attention layers (fixed state only)';
   }
 }

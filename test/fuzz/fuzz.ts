@@ -91,7 +91,7 @@ export function mutate(text: string, next: () => number): { text: string; how: s
     }
     case 10: {
       // Layer lists of absurd lengths.
-      const n = pick([0, 1, 3, 20000]);
+      const n = pick([0, 1, 3, 4096]);
       const at = text.indexOf('{') + 1;
       return { text: text.slice(0, at) + `"layer_types": [${Array(n).fill('"sliding_attention"').join(',')}], "sliding_window": ${pick(WEIRD_VALUES)},` + text.slice(at), how: `layer_types of ${n}` };
     }

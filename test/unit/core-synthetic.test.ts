@@ -240,3 +240,13 @@ describe('parsing keeps positions and never throws', () => {
     assert.match(a.error ?? '', /num_attention_heads = "32": a string, not a number/);
   });
 });
+
+describe('grouping in words', () => {
+  test('one wording for every surface, honest when the heads do not divide', async () => {
+    const { groupingPhrase } = await import('../../src/core/describe');
+    assert.equal(groupingPhrase(32, 8), '32 query heads share 8 KV heads: 8 groups of 4');
+    assert.equal(groupingPhrase(32, 32), '32 query heads, each with its own KV head');
+    assert.equal(groupingPhrase(48, 1), '48 query heads share 1 KV head');
+    assert.equal(groupingPhrase(32, 6), '32 query heads over 6 KV heads: 6 does not divide 32 (5.33 per KV head)');
+  });
+});

@@ -20,11 +20,11 @@ test('summary: GQA (Llama 3 8B): kind, grouping, per-token and total cost with t
   // 2 (K,V) x 32 layers x 8 KV heads x 128 x 2 bytes (bf16) = 128 KiB per token; x 8192 tokens = 1 GiB.
   const s = summarize(model, computeKv(model, { kvDtype: 'bf16' }));
   assert.equal(s.kind, 'GQA');
-  assert.equal(s.grouping, '32 query heads share 8 KV heads (8 groups of 4)');
+  assert.equal(s.grouping, '32 query heads share 8 KV heads: 8 groups of 4');
   assert.equal(s.perToken, '128 KiB/token');
   assert.equal(s.cost, '1.00 GiB at 8k tokens, bf16');
   assert.equal(s.status, 'GQA 32/8 · 1.00 GiB @ 8k');
-  assert.equal(s.lens, 'GQA · 32 query heads share 8 KV heads (8 groups of 4) · 128 KiB/token · 1.00 GiB at 8k tokens, bf16');
+  assert.equal(s.lens, 'GQA · 32 query heads share 8 KV heads: 8 groups of 4 · 128 KiB/token · 1.00 GiB at 8k tokens, bf16');
   const batched = summarize(model, computeKv(model, { kvDtype: 'bf16', batch: 4, context: 4096, tp: 2 }));
   assert.equal(batched.cost, '2.00 GiB at 4k tokens x 4 sequences, bf16');
   assert.match(batched.text, /Per GPU at tensor-parallel 2: 1\.00 GiB \(4 KV heads each\)/);

@@ -4,6 +4,7 @@
  * bound to `--vscode-*` variables, so they follow theme changes without a redraw and need no inline
  * styles (the CSP forbids them).
  */
+import { groupingPhrase } from '../../src/core/describe';
 import { groupingMap } from '../../src/core/whatif';
 import { formatBytes } from '../../src/core/format';
 import type { AttentionKind, LayerKind, LayerSpec, ModelDescription } from '../../src/core/types';
@@ -34,7 +35,7 @@ export function describeGrouping(input: GroupingInput): string {
     case 'MQA':
       return `MQA: all ${q} query heads share 1 KV head.`;
     case 'GQA':
-      return `GQA: ${q} query heads in ${kv} groups of ${q / kv}; each group shares one KV head.`;
+      return `GQA: ${groupingPhrase(q, kv)}; each group shares one KV head.`;
     case 'MLA':
       return `MLA: ${q} query heads read one shared latent of ${input.mla?.latent ?? '?'} values per token${input.mla ? ` (${input.mla.kvLoraRank} compressed KV + ${input.mla.ropeDim} RoPE key)` : ''}; per-head keys and values are expanded from it at compute time.`;
     case 'none':

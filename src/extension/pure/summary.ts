@@ -2,6 +2,7 @@
  * The one-line summaries the CodeLens, the status bar and "Copy Summary" show, from the core's model
  * description and KV report. Words only; every number comes from the core.
  */
+import { describeGrouping } from '../../core/describe';
 import { formatBytes, formatTokens } from '../../core/format';
 import type { KvReport, ModelDescription } from '../../core/types';
 
@@ -23,25 +24,8 @@ export interface ConfigSummary {
   text: string;
 }
 
-/** Describes how query heads share KV heads, in words. */
-export function describeGrouping(model: ModelDescription): string {
-  const { kind, queryHeads, kvHeads, groupSize } = model.attention;
-  const q = queryHeads.value;
-  if (model.encoderOnly) return `${q} attention heads; no KV cache at inference`;
-  const kv = kvHeads.value;
-  switch (kind) {
-    case 'MHA':
-      return `${q} query heads, each with its own KV head`;
-    case 'MQA':
-      return `${q} query heads share 1 KV head`;
-    case 'GQA':
-      return `${q} query heads share ${kv} KV heads (${kv} groups of ${groupSize})`;
-    case 'MLA':
-      return model.mla ? `${q} query heads read one latent of ${model.mla.latent} values per token` : `${q} query heads, latent attention`;
-    case 'none':
-      return model.encoderOnly ? 'encoder-only: no KV cache at inference' : 'no per-token attention cache';
-  }
-}
+/** Describes how query heads share KV heads, in words (one wording for every surface). */
+export { describeGrouping };
 
 /** The kind as a label ("GQA"), or a phrase for models without a cache. */
 export function kindLabel(model: ModelDescription): string {
