@@ -1,24 +1,30 @@
-// Writes docs/lint-rules.md from the rule table (src/core/lint-rules.ts).
-// Usage: node --import tsx scripts/gen-lint-docs.mjs [--check]   (--check: exit 1 when the file is stale)
+// Writes docs/lint-rules.md and the README's rule table from the rule table (src/core/lint-rules.ts).
+// Usage: node --import tsx scripts/gen-lint-docs.mjs [--check]   (--check: exit 1 when either is stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderLintDocs } from '../src/core/lint-docs.ts';
+import { renderLintDocs, withReadmeRules } from '../src/core/lint-docs.ts';
 
-const target = fileURLToPath(new URL('../docs/lint-rules.md', import.meta.url));
-const text = renderLintDocs();
-if (process.argv.includes('--check')) {
-  let current = '';
+const doc = fileURLToPath(new URL('../docs/lint-rules.md', import.meta.url));
+const readme = fileURLToPath(new URL('../README.md', import.meta.url));
+const read = (file) => {
   try {
-    current = readFileSync(target, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
-    // missing counts as stale
+    return ''; // missing counts as stale
   }
-  if (current !== text) {
-    console.error('docs/lint-rules.md is out of date: run node --import tsx scripts/gen-lint-docs.mjs');
+};
+const wanted = [
+  [doc, renderLintDocs()],
+  [readme, withReadmeRules(read(readme))],
+];
+if (process.argv.includes('--check')) {
+  const stale = wanted.filter(([file, text]) => read(file) !== text).map(([file]) => file);
+  if (stale.length) {
+    console.error(`${stale.join(', ')} out of date: run node --import tsx scripts/gen-lint-docs.mjs`);
     process.exit(1);
   }
-  console.log('docs/lint-rules.md is up to date');
+  console.log('docs/lint-rules.md and the README rule table are up to date');
 } else {
-  writeFileSync(target, text);
-  console.log(`wrote ${target}`);
+  for (const [file, text] of wanted) writeFileSync(file, text);
+  console.log(`wrote ${wanted.map(([file]) => file).join(', ')}`);
 }

@@ -11,7 +11,7 @@ export function renderLintDocs(rules: readonly LintRule[] = LINT_RULES): string 
     '<!-- Generated from src/core/lint-rules.ts by scripts/gen-lint-docs.mjs; do not edit by hand. -->',
     '# KV Lens lint rules',
     '',
-    'Diagnostics on model `config.json` files (never on other JSON). Each has a stable code, shown as the diagnostic code with source `kv-lens`.',
+    'Diagnostics on model `config.json` files (never on other JSON). Each has a stable code, shown as the diagnostic code with source `KV Lens`.',
     'Change a severity or turn a rule off with `kvLens.ruleSeverities`, e.g. `{ "kv-lens.head-dim-mismatch": "off", "kv-lens.sliding-window-disabled": "hint" }`',
     '(values: `error`, `warning`, `information`, `hint`, `off`). Ranges point at the offending value.',
     '',
@@ -29,4 +29,27 @@ export function renderLintDocs(rules: readonly LintRule[] = LINT_RULES): string 
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|');
+}
+
+/** Markers around the README's rule table, which scripts/gen-lint-docs.mjs rewrites. */
+export const README_RULES_START = '<!-- lint-rules:start (generated from src/core/lint-rules.ts by scripts/gen-lint-docs.mjs) -->';
+export const README_RULES_END = '<!-- lint-rules:end -->';
+
+/** The README's table: every rule with its code, default severity, what it catches, why it matters and an example. */
+export function renderReadmeRules(rules: readonly LintRule[] = LINT_RULES): string {
+  return [
+    README_RULES_START,
+    '| Code | Severity | Catches | Why it matters | Example | Quick fix |',
+    '|---|---|---|---|---|---|',
+    ...rules.map((r) => `| \`${r.code}\` | ${r.defaultSeverity} | ${cell(r.title)} | ${cell(r.why)} | \`${cell(r.example.split('\n').map((l) => l.trim()).join(' '))}\` | ${r.fix ? cell(r.fix) : '-'} |`),
+    README_RULES_END,
+  ].join('\n');
+}
+
+/** Replaces the README's rule table between its markers; returns the text unchanged when they are absent. */
+export function withReadmeRules(readme: string, rules: readonly LintRule[] = LINT_RULES): string {
+  const start = readme.indexOf(README_RULES_START);
+  const end = readme.indexOf(README_RULES_END);
+  if (start < 0 || end < start) return readme;
+  return readme.slice(0, start) + renderReadmeRules(rules) + readme.slice(end + README_RULES_END.length);
 }
