@@ -58,6 +58,9 @@ export function formatReport(report: BenchReport): string {
   lines.push(`Provenance: ${p.cpuModel}, ${p.cpuCores} cores, LLC ${(p.llcBytes / 2 ** 20).toFixed(0)} MiB, onnxruntime-node ${p.ortVersion}, Node ${p.nodeVersion}, ${p.platform}, ${p.date}`);
   for (const probe of report.epProbes) if (!probe.available || probe.reason) lines.push(`EP ${probe.ep}: ${probe.available ? 'available' : 'unavailable'}${probe.reason ? `: ${probe.reason}` : ''}`);
   for (const note of report.notes) lines.push(`Note: ${note}`);
+  for (const r of report.results.filter((r) => r.headline && r.speedupVsMha !== undefined && r.speedupVsMha > r.speedupBound * 1.1)) {
+    lines.push(`Note: ${r.variant.label} at ${where(r)} is ${x(r.speedupVsMha)} faster than MHA, above its ${r.speedupBound}x bound: not a real gain in bandwidth. Its smaller cache fits in a faster cache level, or MHA's runs were disturbed (cv ${(r.cv * 100).toFixed(0)}%); compare at a longer context on a quiet machine.`);
+  }
   lines.push("Bytes are the algorithmic minimum (Q, K/V once, output, append); 'vs MHA' beside 'bound' = query heads / KV heads.");
   return lines.join('\n');
 }

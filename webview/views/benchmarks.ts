@@ -78,5 +78,11 @@ export function renderBenchmarks(run: PanelBenchmarkRun | undefined): HTMLElemen
   const wrap = h('div', { class: 'bench' });
   if (run.provenance || run.date) wrap.append(h('p', { class: 'muted' }, [run.provenance, run.date].filter(Boolean).join(' · ')));
   for (const g of groupResults(run)) wrap.append(renderGroup(g));
+  // A speed-up above Hq/Hkv is not a bandwidth gain: say so rather than let the figure stand as one.
+  const above = run.results.filter((r) => r.speedup !== undefined && r.speedup > r.bound * 1.1);
+  if (above.length > 0) {
+    wrap.append(h('p', { class: 'muted', 'data-above-bound': String(above.length) },
+      `${above.length} result${above.length > 1 ? 's are' : ' is'} faster than MHA by more than the bound (query heads / KV heads). That is not a bandwidth gain: the smaller cache fits in a faster cache level, or the MHA runs were disturbed. Compare at a longer context on a quiet machine.`));
+  }
   return wrap;
 }
