@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:robustness`: what a huge config costs (issue 7). Builds a real config (Llama-3-8B)
+ * with a giant `id2label` placed FIRST, so every attention key sits after 5 MB / 50 MB of labels,
+ * and prints: parse + analysis time (documents over 1 MiB are parsed in outline, src/core/parse.ts),
+ * hover latency on the analysed document (first hover on a fresh analysis, then repeated hovers, and
+ * a hover inside the skipped labels), lint time, and memory (heap the analysis keeps, peak RSS).
+ * Prints figures only; asserts nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { analyzeText, type Analysis } from '../src/core/analyze';
+import { hoverAt } from '../src/core/hover';
+import { lint } from '../src/core/lint';
+import { OUTLINE_THRESHOLD } from '../src/core/parse';
+import { DEFAULT_SETTINGS } from '../src/core/settings';
+
+const CONFIGS = join(__dirname, '..', '..', 'shared', 'configs');
+const SETTINGS = { ...DEFAULT_SETTINGS, context: 32768, batch: 8, tensorParallel: 2 };
+const URI = { documentUri: 'file:///bench/config.json' };
+const HOVER_KEYS = ['"num_key_value_heads"', '"num_attention_heads"', '"hidden_size"', '"num_hidden_layers"', '"max_position_embeddings"', '"torch_dtype"', '"head_dim"'];
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const MiB = 1 << 20;
+const fmtMs = (x: number) => (x < 0.1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(0));
+const fmtMiB = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+
+function stats(samples: number[]): { median: number; p95: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return { median: at(0.5), p95: at(0.95), max: s[s.length - 1]! };
+}
+
+function time(n: number, f: (i: number) => void): { median: number; p95: number; max: number } {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    f(i);
+    out.push(performance.now() - t0);
+  }
+  return stats(out);
+}
+
+/** Llama-3-8B with `id2label` (first) grown until the text is about `bytes` long. */
+function giant(bytes: number): string {
+  const base = JSON.parse(readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json'), 'utf8')) as Record<string, unknown>;
+  const id2label: Record<string, string> = {};
+  // About 40 bytes per pretty-printed entry ("    \"123456\": \"LABEL_123456_xxxxxxxxxxxxxxx\",\n").
+  const entries = Math.ceil(bytes / 44);
+  for (let i = 0; i < entries; i++) id2label[String(i)] = `LABEL_${i}_${'x'.repeat(16)}`;
+  return JSON.stringify({ id2label, ...base }, null, 2);
+}
+
+function row(label: string, targetBytes: number, runs: number): void {
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const text = giant(targetBytes);
+  gc();
+  const heapText = process.memoryUsage().heapUsed;
+
+  // Parse + analysis: the first (cold) run, then the median of the rest.
+  const cold = time(1, () => analyzeText(text)).median;
+  const warm = time(runs, () => analyzeText(text));
+  const baseline = time(1, () => JSON.parse(text)).median;
+
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const analysis: Analysis = analyzeText(text);
+  gc();
+  const kept = process.memoryUsage().heapUsed - before;
+
+  // Hovers: the first on a fresh analysis (memoised costs not yet computed), then repeats.
+  const offsets = HOVER_KEYS.map((k) => text.indexOf(k)).filter((o) => o >= 0).map((o) => o + 2);
+  const fresh = analyzeText(text);
+  const first = time(1, () => hoverAt(fresh, offsets[0]!, SETTINGS, URI)).median;
+  const hovered = offsets.filter((o) => hoverAt(analysis, o, SETTINGS, URI) !== undefined).length;
+  const hovers = time(200, (i) => hoverAt(analysis, offsets[i % offsets.length]!, SETTINGS, URI));
+  const inLabels = Math.floor(text.indexOf('"id2label"') + (text.length * 0.4));
+  const labelHover = time(50, () => hoverAt(analysis, inLabels, SETTINGS, URI));
+  const lints = time(Math.max(20, runs), () => lint(analysis, SETTINGS));
+  const findings = lint(analysis, SETTINGS).length;
+
+  console.log(`\n${label}: ${(text.length / MiB).toFixed(1)} MiB of text (${analysis.parsed.outline ? 'read in outline' : 'read in full'}; outline threshold ${OUTLINE_THRESHOLD / MiB} MiB), model ${analysis.model?.modelType ?? '?'} ${analysis.model?.attention.kind ?? '?'}`);
+  console.log(`  parse + analysis   first ${fmtMs(cold)} ms; median ${fmtMs(warm.median)} ms, max ${fmtMs(warm.max)} ms over ${runs} runs   (JSON.parse alone: ${fmtMs(baseline)} ms)`);
+  console.log(`  hover              first on a fresh analysis ${fmtMs(first)} ms; ${hovered}/${offsets.length} attention keys answer, median ${fmtMs(hovers.median)} ms, p95 ${fmtMs(hovers.p95)} ms, max ${fmtMs(hovers.max)} ms over 200`);
+  console.log(`  hover in id2label  median ${fmtMs(labelHover.median)} ms, max ${fmtMs(labelHover.max)} ms over 50 (nothing to show there)`);
+  console.log(`  lint               median ${fmtMs(lints.median)} ms, p95 ${fmtMs(lints.p95)} ms over ${Math.max(20, runs)} (${findings} findings)`);
+  console.log(`  memory             text ${fmtMiB(heapText - heap0)} on the heap; one analysis keeps ${fmtMiB(Math.max(0, kept))} more; peak RSS so far ${fmtMiB(process.resourceUsage().maxRSS * 1024)}`);
+}
+
+console.log(`KV Lens robustness bench: huge configs (Llama-3-8B + giant id2label placed first); Node ${process.version}, ${new Date().toISOString()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+// Warm the JIT on the plain config so the first-hover figures below measure the document, not compilation.
+{
+  const small = readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json'), 'utf8');
+  for (let i = 0; i < 50; i++) {
+    const a = analyzeText(small);
+    for (const k of HOVER_KEYS) hoverAt(a, small.indexOf(k) + 2, SETTINGS, URI);
+    lint(a, SETTINGS);
+  }
+}
+row('5 MB config', 5_000_000, 10);
+row('50 MB config', 50_000_000, 5);
