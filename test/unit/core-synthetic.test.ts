@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
+import { groupingPhrase } from '../../src/core/describe';
 import { fitBudget } from '../../src/core/fit';
 import { computeKv } from '../../src/core/kv';
 import { parseConfig } from '../../src/core/parse';
@@ -242,8 +243,7 @@ describe('parsing keeps positions and never throws', () => {
 });
 
 describe('grouping in words', () => {
-  test('one wording for every surface, honest when the heads do not divide', async () => {
-    const { groupingPhrase } = await import('../../src/core/describe');
+  test('one wording for every surface, honest when the heads do not divide', () => {
     assert.equal(groupingPhrase(32, 8), '32 query heads share 8 KV heads: 8 groups of 4');
     assert.equal(groupingPhrase(32, 32), '32 query heads, each with its own KV head');
     assert.equal(groupingPhrase(48, 1), '48 query heads share 1 KV head');
