@@ -34,8 +34,8 @@ export interface HostData {
 /** Queries are scaled so softmax is neither flat nor one-hot: a wrong head mapping shows. */
 const QUERY_SCALE = 4;
 
-/** A small, fast, seedable PRNG (mulberry32): same data for every path and every run. */
-function prng(seed: number): () => number {
+/** A small, fast, seedable PRNG (mulberry32) giving unsigned 32-bit integers: same data for every path and every run. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

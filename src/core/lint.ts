@@ -4,6 +4,7 @@
  * language-model part (every alias of KV-RULES.md) and use the normalised model only to know which part,
  * which alias and which attention kind apply. Pure: no `vscode`, no `node:` imports.
  */
+import { divisors } from './whatif';
 import type { Analysis } from './analyze';
 import { rangeOf } from './parse';
 import type { ParsedConfig } from './parse';
@@ -26,6 +27,7 @@ import { LINT_RULES, ruleFor } from './lint-rules';
 import type { LintCode, LintRule } from './lint-rules';
 
 export { LINT_RULES };
+export { divisors };
 export type { LintCode, LintRule };
 
 
@@ -392,20 +394,7 @@ function derivedFrom(model: ModelDescription | undefined, q: Quantity): string[]
 }
 
 /** Above this, head counts are nonsense and divisor lists are not worth computing (nor bounded in time). */
-const MAX_HEADS_FOR_DIVISORS = 1_000_000;
 
-/** All divisors of n, ascending (O(sqrt n)); empty when n is not a positive integer up to a million. */
-export function divisors(n: number): number[] {
-  if (!isPositiveInt(n) || n > MAX_HEADS_FOR_DIVISORS) return [];
-  const low: number[] = [];
-  const high: number[] = [];
-  for (let d = 1; d * d <= n; d++) {
-    if (n % d !== 0) continue;
-    low.push(d);
-    if (d * d !== n) high.unshift(n / d);
-  }
-  return [...low, ...high];
-}
 
 /** The divisors of n nearest to k (two when equally near), ascending. */
 export function nearestDivisors(n: number, k: number): number[] {

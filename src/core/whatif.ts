@@ -23,11 +23,20 @@ export interface WhatIfRow {
   current: boolean;
 }
 
-/** Divisors of n, largest first (MHA first, MQA last). */
+/** Above this many heads no divisor list is made: no real model comes near, and the list would be huge. */
+export const MAX_HEADS_FOR_DIVISORS = 1_000_000;
+
+/** All divisors of n, ascending (O(sqrt n)); empty when n is not a positive integer up to a million. */
 export function divisors(n: number): number[] {
-  const out: number[] = [];
-  for (let d = n; d >= 1; d--) if (n % d === 0) out.push(d);
-  return out;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_HEADS_FOR_DIVISORS) return [];
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    low.push(d);
+    if (d * d !== n) high.unshift(n / d);
+  }
+  return [...low, ...high];
 }
 
 /**
@@ -62,9 +71,10 @@ export function withKvHeads(model: ModelDescription, kvHeads: number): ModelDesc
 /** Every grouping variant, MHA first. Empty for models without attention heads. */
 export function whatIf(model: ModelDescription, opts: KvOptions = {}): WhatIfRow[] {
   const q = model.attention.queryHeads.value;
-  if (model.attention.kind === 'none' || q <= 0) return [];
+  if (model.attention.kind === 'none' || divisors(q).length === 0) return [];
   const current = model.mla ? undefined : model.attention.kvHeads.value;
-  const rows = divisors(q).map((kv) => {
+  // MHA first, MQA last.
+  const rows = divisors(q).reverse().map((kv) => {
     const report = computeKv(withKvHeads(model, kv), opts);
     return { kvHeads: kv, report };
   });

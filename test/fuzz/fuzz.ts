@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from '../../src/bench/data';
 import { analyzeText } from '../../src/core/analyze';
 import { fitBudget } from '../../src/core/fit';
 import { hoverAt } from '../../src/core/hover';
@@ -17,16 +18,10 @@ import { whatIf } from '../../src/core/whatif';
 
 export const CONFIG_DIR = join(__dirname, '..', '..', '..', 'shared', 'configs');
 
-/** mulberry32: small, fast, deterministic. */
+/** Uniform in [0, 1), deterministic for a seed (the benchmark data's mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
+  return () => next() / 4294967296;
 }
 
 const WEIRD_VALUES = [

@@ -163,7 +163,8 @@ describe('what-if and grouping map', () => {
 
   test('grouping map: query head i reads KV head floor(i / group)', () => {
     assert.deepEqual(groupingMap(8, 2), [0, 0, 0, 0, 1, 1, 1, 1]);
-    assert.deepEqual(divisors(12), [12, 6, 4, 3, 2, 1]);
+    assert.deepEqual(divisors(12), [1, 2, 3, 4, 6, 12]);
+    assert.deepEqual(divisors(2_000_000_000), [], 'absurd head counts make no list rather than a long loop');
   });
 
   test('MLA what-if is in the expanded per-head form, none current', () => {
