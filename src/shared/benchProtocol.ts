@@ -6,6 +6,7 @@
  * `messageId`; the worker answers with zero or more `progress` messages and exactly one final
  * `result` / `probeResult` / `error`, all quoting `inReplyTo`. Cancellation is not a message: the
  * client kills the child, which is the only way to stop a native kernel mid-run and free its memory.
+ * The client sends one run at a time and queues the rest itself, so runs never share the worker.
  */
 import type { RequestEnvelope, ReplyEnvelope } from './messaging';
 
