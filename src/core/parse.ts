@@ -29,8 +29,8 @@ export interface ParsedConfig {
   text: string;
   root: Node | undefined;
   problems: SyntaxProblem[];
-  /** Offsets at which each line starts, for line/column conversion. */
-  lineStarts: number[];
+  /** Offsets at which each line starts, for line/column conversion (computed on first read). */
+  readonly lineStarts: number[];
   /** True when the document was read in outline (see OUTLINE_THRESHOLD). */
   outline: boolean;
 }
@@ -46,18 +46,19 @@ export function parseConfig(text: string): ParsedConfig {
   const outline = text.length > OUTLINE_THRESHOLD;
   let root: Node | undefined;
   try {
-    root = outline ? parseOutline(body, errors) : parseTree(body, errors, PARSE_OPTIONS);
+    root = outline ? parseOutline(blankSkippedValues(body), errors) : parseTree(body, errors, PARSE_OPTIONS);
   } catch (e) {
     // The parser recurses per nesting level; absurd nesting exhausts the stack. Report it, keep the editor alive.
     if (!(e instanceof RangeError)) throw e;
-    const lineStarts = computeLineStarts(text);
-    return { text, root, lineStarts, outline, problems: [{ message: 'The document is nested too deeply to read', range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] };
+    return withLazyLines({ text, root, outline, problems: [{ message: 'The document is nested too deeply to read', range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] });
   }
-  const lineStarts = computeLineStarts(text);
+  // Line starts cost a pass over the text: made on first use (a syntax error, a diagnostic, a CLI line number).
+  let lines: number[] | undefined;
+  const lineStarts = () => (lines ??= computeLineStarts(text));
   const problems = errors.map((e): SyntaxProblem => {
     const token = text.slice(e.offset, e.offset + e.length);
     const tolerated = PYTHON_NONFINITE.test(token);
-    const { line, column } = positionAt(lineStarts, e.offset);
+    const { line, column } = positionAt(lineStarts(), e.offset);
     return {
       message: tolerated
         ? `${token} is not standard JSON (Python writes it for a non-finite float); read as ${token}`
@@ -68,7 +69,95 @@ export function parseConfig(text: string): ParsedConfig {
       tolerated,
     };
   });
-  return { text, root, problems, lineStarts, outline };
+  return withLazyLines({ text, root, problems, outline }, lines);
+}
+
+/** Adds `lineStarts`, computed once on first read. */
+function withLazyLines(p: Omit<ParsedConfig, 'lineStarts'>, known?: number[]): ParsedConfig {
+  let lines = known;
+  return Object.defineProperty(p, 'lineStarts', { enumerable: true, get: () => (lines ??= computeLineStarts(p.text)) }) as ParsedConfig;
+}
+
+/** Skipped top-level values at least this long are blanked before the visitor sees them. */
+const BLANK_MIN = 64 * 1024;
+
+/**
+ * The visitor still tokenises what it skips. For the few huge top-level values KV Lens does not read (a giant
+ * `id2label`), a plain character loop finds their extent and their insides are replaced by a placeholder of the same
+ * length, so every offset stays true and the tokenizer reads one string token there. Any surprise (an
+ * unterminated string, unbalanced brackets) leaves the text as it is.
+ */
+export function blankSkippedValues(text: string): string {
+  const spans: [number, number][] = [];
+  let i = 0;
+  const n = text.length;
+  const skipSpace = () => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+      else if (c === 47 && text.charCodeAt(i + 1) === 47) { const e = text.indexOf('\n', i); i = e < 0 ? n : e + 1; }
+      else if (c === 47 && text.charCodeAt(i + 1) === 42) { const e = text.indexOf('*/', i + 2); if (e < 0) return false; i = e + 2; }
+      else return true;
+    }
+  };
+  /** From an opening quote, past the closing one; false when the string never ends. */
+  const skipString = (): boolean => {
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 92) i++;
+      else if (c === 34) { i++; return true; }
+    }
+    return false;
+  };
+  /** From an opening bracket, past its matching close; false on imbalance. */
+  const skipContainer = (): boolean => {
+    let depth = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 34) { if (!skipString()) return false; continue; }
+      if (c === 47 && (text.charCodeAt(i + 1) === 47 || text.charCodeAt(i + 1) === 42)) { if (!skipSpace()) return false; continue; }
+      if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) { depth--; if (depth === 0) { i++; return true; } if (depth < 0) return false; }
+      i++;
+    }
+    return false;
+  };
+  if (!skipSpace() || text.charCodeAt(i) !== 123) return text;
+  i++;
+  while (i < n) {
+    if (!skipSpace()) return text;
+    const c = text.charCodeAt(i);
+    if (c === 125) break;
+    if (c === 44) { i++; continue; }
+    if (c !== 34) return text;
+    const keyStart = i + 1;
+    if (!skipString()) return text;
+    const key = text.slice(keyStart, i - 1);
+    if (!skipSpace() || text.charCodeAt(i) !== 58) return text;
+    i++;
+    if (!skipSpace()) return text;
+    const v = text.charCodeAt(i);
+    if (v === 123 || v === 91) {
+      const start = i;
+      if (!skipContainer()) return text;
+      if (i - start >= BLANK_MIN && !READ_CONTAINERS.has(key)) spans.push([start + 1, i - 1]);
+    } else if (v === 34) {
+      if (!skipString()) return text;
+    } else {
+      while (i < n && !',}\n\r \t/'.includes(text[i]!)) i++;
+    }
+  }
+  if (spans.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const [a, b] of spans) {
+    // One long string token of the same length (an object gets it as a key): jsonc-parser's scanner takes a
+    // string in one slice, whereas it builds whitespace up character by character.
+    const object = text.charCodeAt(a - 1) === 123;
+    out += text.slice(last, a) + (object ? `"${'x'.repeat(b - a - 4)}":0` : `"${'x'.repeat(b - a - 2)}"`);
+    last = b;
+  }
+  return out + text.slice(last);
 }
 
 /** Mutable node while the outline is built (jsonc-parser's Node is read-only). */

@@ -251,3 +251,29 @@ describe('grouping in words', () => {
     assert.equal(groupingPhrase(32, 6), '32 query heads over 6 KV heads: 6 does not divide 32 (5.33 per KV head)');
   });
 });
+
+describe('large documents are read in outline', () => {
+  test('a giant id2label is skipped; offsets, the model and findings stay exact', async () => {
+    const { blankSkippedValues, OUTLINE_THRESHOLD } = await import('../../src/core/parse.js');
+    const labels: Record<string, string> = {};
+    for (let i = 0; i < 30_000; i++) labels[String(i)] = `LABEL_${i} {[ "quoted" ]} // not a comment`;
+    const text = `{\n  // a comment { with a brace\n  "id2label": ${JSON.stringify(labels, null, 1)},\n` + llama3.trimStart().slice(1);
+    assert.ok(text.length > OUTLINE_THRESHOLD);
+    const blanked = blankSkippedValues(text);
+    assert.equal(blanked.length, text.length);
+    assert.notEqual(blanked, text);
+    const big = analyzeText(text);
+    assert.equal(big.parsed.outline, true);
+    assert.deepEqual(big.parsed.problems, []);
+    const small = analyzeText(llama3);
+    assert.equal(computeKv(big.model!).bytesPerToken, computeKv(small.model!).bytesPerToken);
+    const at = text.indexOf('"num_key_value_heads"');
+    assert.equal(text.slice(at, at + 21), '"num_key_value_heads"');
+    assert.equal(big.model!.attention.kvHeads.value, 8);
+  });
+
+  test('unbalanced or unterminated text is left as it is', async () => {
+    const { blankSkippedValues } = await import('../../src/core/parse.js');
+    for (const t of ['{"a": [1, 2', '{"a": "x', '{"a": {"b": 1}}}', '[1]', '']) assert.equal(blankSkippedValues(t), t);
+  });
+});
