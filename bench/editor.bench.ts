@@ -12,27 +12,13 @@ import type { Analysis } from '../src/core/analyze';
 import { hoverAt } from '../src/core/hover';
 import { lint } from '../src/core/lint';
 import { DEFAULT_SETTINGS } from '../src/core/settings';
+import { time } from './timing';
 
 const CONFIGS = join(__dirname, '..', '..', 'shared', 'configs');
 const SETTINGS = { ...DEFAULT_SETTINGS, context: 32768, batch: 8, tensorParallel: 2 };
 const HOVER_KEYS = ['"num_key_value_heads"', '"num_attention_heads"', '"head_dim"', '"hidden_size"', '"num_hidden_layers"', '"max_position_embeddings"', '"sliding_window"', '"torch_dtype"', '"layer_types"', '"kv_lora_rank"', '"full_attention_interval"', '"text_config"'];
 
-function stats(samples: number[]): { median: number; p95: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-  return { median: at(0.5), p95: at(0.95) };
-}
 
-function time(n: number, f: (i: number) => void): { median: number; p95: number } {
-  for (let i = 0; i < Math.min(20, n); i++) f(i); // warm-up
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    f(i);
-    out.push(performance.now() - t0);
-  }
-  return stats(out);
-}
 
 /** Llama-3-8B's config with id2label / label2id grown until the text is about 5 MB. */
 function fiveMegabytes(): string {
@@ -54,14 +40,14 @@ function bench(name: string, text: string, n: { analyze: number; lint: number; h
   const analysis: Analysis = analyzeText(text);
   const offsets = HOVER_KEYS.map((k) => text.indexOf(k)).filter((o) => o >= 0).map((o) => o + 2);
   const hovered = offsets.filter((o) => hoverAt(analysis, o, SETTINGS, URI) !== undefined).length;
-  const a = time(n.analyze, () => analyzeText(text));
-  const l = time(n.lint, () => lint(analysis, SETTINGS));
+  const a = time(n.analyze, () => analyzeText(text), 20);
+  const l = time(n.lint, () => lint(analysis, SETTINGS), 20);
   // Repeat hovers on one document version (the editor keeps one analysis per version; costs are memoised on it).
-  const h = time(n.hover, (i) => hoverAt(analysis, offsets[i % offsets.length]!, SETTINGS, URI));
+  const h = time(n.hover, (i) => hoverAt(analysis, offsets[i % offsets.length]!, SETTINGS, URI), 20);
   // The first KV-head hover after an edit: a fresh analysis each time (analysis itself not timed).
   const kvAt = text.indexOf('"num_key_value_heads"') >= 0 ? text.indexOf('"num_key_value_heads"') : text.indexOf('"num_attention_heads"');
   const fresh = Array.from({ length: n.cold + Math.min(20, n.cold) }, () => analyzeText(text));
-  const cold = time(n.cold, (i) => hoverAt(fresh[i % fresh.length]!, kvAt + 2, SETTINGS, URI));
+  const cold = time(n.cold, (i) => hoverAt(fresh[i % fresh.length]!, kvAt + 2, SETTINGS, URI), 20);
   const size = text.length >= 1 << 20 ? `${(text.length / (1 << 20)).toFixed(1)} MB` : `${(text.length / 1024).toFixed(1)} KB`;
   console.log(
     `${name.padEnd(44)} ${size.padStart(8)}  analysis ${fmt(a.median)} / ${fmt(a.p95)} ms  lint ${fmt(l.median)} / ${fmt(l.p95)} ms  ` +

@@ -17,6 +17,7 @@ import { hoverAt } from '../src/core/hover';
 import { lint } from '../src/core/lint';
 import { OUTLINE_THRESHOLD } from '../src/core/parse';
 import { DEFAULT_SETTINGS } from '../src/core/settings';
+import { time } from './timing';
 
 const CONFIGS = join(__dirname, '..', '..', 'shared', 'configs');
 const SETTINGS = { ...DEFAULT_SETTINGS, context: 32768, batch: 8, tensorParallel: 2 };
@@ -30,21 +31,7 @@ const MiB = 1 << 20;
 const fmtMs = (x: number) => (x < 0.1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(0));
 const fmtMiB = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
 
-function stats(samples: number[]): { median: number; p95: number; max: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { median: at(0.5), p95: at(0.95), max: s[s.length - 1]! };
-}
 
-function time(n: number, f: (i: number) => void): { median: number; p95: number; max: number } {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    f(i);
-    out.push(performance.now() - t0);
-  }
-  return stats(out);
-}
 
 /** Llama-3-8B with `id2label` (first) grown until the text is about `bytes` long. */
 function giant(bytes: number): string {

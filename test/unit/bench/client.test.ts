@@ -5,27 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BenchError } from '../../../src/shared/benchProtocol';
-import { sourceClient, tinyRequest } from './helpers';
+import { alive, rejection, sourceClient, tinyRequest } from './helpers';
 
-/** Resolves with the error a promise rejects with. */
-async function rejection(p: Promise<unknown>): Promise<BenchError> {
-  try {
-    await p;
-  } catch (error) {
-    assert.ok(error instanceof BenchError, `expected a BenchError, got ${error}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a tiny CPU run: every path checked, statistics, bytes, speed-ups, provenance', async () => {
   const client = sourceClient();

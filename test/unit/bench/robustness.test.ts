@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { checkMemory, largestArrayElements, MAX_ARRAY_ELEMENTS, validateRequest } from '../../../src/bench/plan';
 import { crashMessage } from '../../../src/bench/client';
 import { BenchError, type BenchProgress, type BenchRequest } from '../../../src/shared/benchProtocol';
-import { sourceClient, tinyRequest } from './helpers';
+import { alive, rejection, sourceClient, tinyRequest } from './helpers';
 
 const HOOKS = { ...process.env, KV_LENS_BENCH_TEST_HOOKS: '1' };
 /** A run long enough to be interrupted: 10,000 rounds, stopped by the test long before the end. */
@@ -16,24 +16,6 @@ const LONG = tinyRequest({ contexts: [4096], rounds: 10_000, warmup: 1 });
 /** A run that takes little time. */
 const SMALL = tinyRequest({ variants: [8, 1], contexts: [16], paths: ['plain', 'grouped'], rounds: 2, warmup: 1 });
 
-async function rejection(p: Promise<unknown>): Promise<BenchError> {
-  try {
-    await p;
-  } catch (error) {
-    assert.ok(error instanceof BenchError, `expected a BenchError, got ${error}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function refusedSync(request: BenchRequest, code: string, pattern: RegExp): void {
   assert.throws(
