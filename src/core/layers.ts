@@ -52,7 +52,8 @@ export function planLayers(r: FieldReader, ctx: LayerContext): LayerStructure {
     return { kind: 'sliding', label, window };
   };
   const range = (n: number, f: (i: number) => LayerPlan) => Array.from({ length: n }, (_, i) => f(i));
-  const done = (plans: LayerPlan[], from: string[], rule: string): LayerStructure => ({ plans, from, rule, notes: dedupe(notes) });
+  // Notes may repeat per layer; the normaliser dedupes every note of the model once, at the end.
+  const done = (plans: LayerPlan[], from: string[], rule: string): LayerStructure => ({ plans, from, rule, notes });
 
   const blocks = r.array('block_configs');
   if (blocks) {
@@ -198,6 +199,3 @@ function planBlockConfig(block: unknown, index: number, ctx: LayerContext, notes
   return { kind: 'full', label: kvHeads ? `${ctx.queryHeads / kvHeads} heads/group` : 'attention', ...(kvHeads ? { kvHeads } : {}) };
 }
 
-function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
-}

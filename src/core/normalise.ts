@@ -109,7 +109,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
       attention: { kind: 'none', queryHeads: none, kvHeads: none, headDimK: none, headDimV: none, groupSize: 0 },
       layers, numLayers, mtpLayers, ...(hiddenSize ? { hiddenSize } : {}), ...(intermediateSize ? { intermediateSize } : {}),
       ...(vocabSize ? { vocabSize } : {}), tieWordEmbeddings, ...(experts ? { experts } : {}), dtype,
-      ...(maxContext ? { maxContext } : {}), encoderOnly: false, notes: [...notes, ...rejectedNotes(r)],
+      ...(maxContext ? { maxContext } : {}), encoderOnly: false, notes: dedupe([...notes, ...rejectedNotes(r)]),
     };
   }
 

@@ -302,3 +302,10 @@ describe('DeepSeek-V4 (frontier design, stated assumptions)', () => {
     assert.ok(m.notes.some((n) => n.includes('compress_ratios')));
   });
 });
+
+test('notes say each thing once, however many layers it applies to', () => {
+  for (const file of ['mamba2__Mamba-Codestral-7B-v0.1.json', 'qwen3_next__Qwen3-Next-80B-A3B-Thinking.json', 'nemotron_h__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.json']) {
+    const notes = model(file).notes;
+    assert.equal(new Set(notes).size, notes.length, file);
+  }
+});
