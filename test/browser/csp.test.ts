@@ -7,13 +7,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { HarnessServer, OUT, buildBundle, config } from './harness';
+import type { Browser, Page } from 'playwright-core';
+import { HarnessServer, OUT, buildBundle, config, startHarness } from './harness';
 import type { PanelBenchmarkRun, PanelSettings, ToPanelMessage } from '../../src/shared/panelProtocol';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(OUT, 'screenshots');
 const SETTINGS: PanelSettings = { context: 0, batch: 1, kvDtype: 'auto', tensorParallel: 1, gpuMemoryGiB: 80 };
 
@@ -68,14 +66,7 @@ function hostileConfig(): string {
 
 describe('Panel: hostile strings and the CSP, in Chromium', { timeout: 120_000 }, () => {
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
-    mkdirSync(SHOTS, { recursive: true });
-    server = new HarnessServer(await buildBundle());
-    await server.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    ({ server, browser } = await startHarness(SHOTS));
   });
 
   after(async () => {

@@ -5,10 +5,12 @@
  * Themes are applied the way VS Code does it: --vscode-* variables on <html> and a body class.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
 import { renderPanelHtml, makeNonce } from '../../src/extension/panel/html';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -246,4 +248,20 @@ export class HarnessServer {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** Debian's Chromium, or CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Builds the bundle, serves the harness on loopback and launches headless Chromium; screenshots go to `shots`. */
+export async function startHarness(shots: string): Promise<{ server: HarnessServer; browser: Browser }> {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
+  mkdirSync(shots, { recursive: true });
+  const server = new HarnessServer(await buildBundle());
+  await server.start();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  return { server, browser };
 }
