@@ -1,4 +1,5 @@
 // One build for every bundle: the extension host (node/cjs), the benchmark worker (node/cjs, forked),
+// the analysis worker (node/cjs, a worker thread),
 // the CLI (node/cjs with a shebang) and the webview (browser/iife). `vscode` and `onnxruntime-node`
 // stay external: the first is provided by the editor, the second carries native binaries.
 import * as esbuild from 'esbuild';
@@ -28,6 +29,7 @@ const builds = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { worker: 'src/bench/worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { analysisWorker: 'src/analysis/worker.ts' }, outdir: 'dist' },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist/webview' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 

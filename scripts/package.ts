@@ -67,12 +67,15 @@ export function packageTargets(targets: string[], options: { build?: boolean } =
   return written;
 }
 
+/** The bundles every VSIX carries (esbuild.mjs builds them). */
+const BUNDLES = ['dist/extension.js', 'dist/worker.js', 'dist/analysisWorker.js', 'dist/webview/webview.js'];
+
 /** Fails when a VSIX lacks what it needs or carries what it must not. */
 function checkContents(target: string, files: string[]): void {
   const problems: string[] = [];
   // vsce stores CHANGELOG.md as changelog.md and LICENSE as LICENSE.txt.
   const inExtension = files.filter((f) => f.startsWith('extension/')).map((f) => f.slice('extension/'.length));
-  const needs = ['package.json', 'dist/extension.js', 'dist/worker.js', 'dist/webview/webview.js', 'media/icon.png', 'changelog.md', 'LICENSE.txt'];
+  const needs = ['package.json', ...BUNDLES, 'media/icon.png', 'changelog.md', 'LICENSE.txt'];
   if (existsSync(join(ROOT, 'README.md'))) needs.push('readme.md');
   for (const needed of [...needs, 'node_modules/onnxruntime-node/dist/index.js', 'node_modules/onnxruntime-common/dist/cjs/index.js', 'node_modules/onnxruntime-common/dist/cjs/package.json', `${NAPI}/${TARGETS[target]!}/onnxruntime_binding.node`]) {
     if (!inExtension.includes(needed)) problems.push(`missing ${needed}`);
@@ -87,7 +90,7 @@ function checkContents(target: string, files: string[]): void {
 
 /** The packaged bundles are production builds: a development build (another `npm run build` racing this one) links source maps. */
 function checkProductionBundle(path: string): void {
-  for (const bundle of ['dist/extension.js', 'dist/worker.js', 'dist/webview/webview.js']) {
+  for (const bundle of BUNDLES) {
     const text = zipFileText(path, `extension/${bundle}`) ?? '';
     if (text.includes('//# sourceMappingURL=')) throw new Error(`${bundle} in ${path} is a development build (it links a source map): run npm run package again`);
   }

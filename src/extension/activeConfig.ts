@@ -15,6 +15,8 @@ export interface ActiveConfig {
 /** Tracks the active model config. */
 export class ActiveConfigTracker implements vscode.Disposable {
   private currentValue: ActiveConfig | undefined;
+  /** Counts `set` calls, so an older, slower view never replaces a newer one. */
+  private requests = 0;
   private readonly changed = new vscode.EventEmitter<ActiveConfig | undefined>();
   private readonly subscriptions: vscode.Disposable;
   /** Fires when the active model config, or its view, changed. */
@@ -38,9 +40,25 @@ export class ActiveConfigTracker implements vscode.Disposable {
   }
 
   private set(document: vscode.TextDocument | undefined): void {
-    const view = document && !document.isClosed ? this.documents.view(document) : undefined;
-    this.currentValue = document && view?.isModelConfig ? { document, view } : undefined;
-    this.changed.fire(this.currentValue);
+    const request = ++this.requests;
+    if (!document || document.isClosed) {
+      this.apply(undefined);
+      return;
+    }
+    // A document being analysed keeps the last known state until its view is ready.
+    this.documents.view(document).then(
+      (view) => {
+        if (request === this.requests) this.apply(view.isModelConfig ? { document, view } : undefined);
+      },
+      () => {
+        if (request === this.requests) this.apply(undefined);
+      },
+    );
+  }
+
+  private apply(value: ActiveConfig | undefined): void {
+    this.currentValue = value;
+    this.changed.fire(value);
   }
 
   dispose(): void {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { diagnosticCode } from './diagnostics';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
-import { guarded } from './log';
+import { guardedAsync } from './log';
 import { CommandId } from './pure/commandIds';
 import { DIAGNOSTIC_SOURCE, findingFor } from './pure/diagnosticData';
 import { detectFormatting, fixEdits } from './pure/fixEdits';
@@ -20,11 +20,13 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
     private readonly log: Log,
   ) {}
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
-    if (ours.length === 0) return [];
-    return guarded(this.log, `quick fixes in ${document.uri.toString()}`, () => {
-      const view = this.documents.view(document);
+    if (ours.length === 0) return Promise.resolve([]);
+    return guardedAsync(this.log, `quick fixes in ${document.uri.toString()}`, async () => {
+      const version = document.version;
+      const view = await this.documents.view(document);
+      if (document.version !== version) return [];
       const findings = view.findings();
       const text = document.getText();
       const formatting = detectFormatting(text);

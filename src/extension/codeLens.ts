@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { formatTokens } from '../core/format';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
-import { guarded } from './log';
+import { guardedAsync } from './log';
 import { CommandId } from './pure/commandIds';
 
 /** The CodeLens provider for model configs. */
@@ -23,18 +23,17 @@ export class CodeLensProvider implements vscode.CodeLensProvider, vscode.Disposa
     this.subscription = documents.onDidUpdate(() => this.changed.fire());
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    return guarded(this.log, `CodeLens in ${document.uri.toString()}`, () => {
+  provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    return guardedAsync(this.log, `CodeLens in ${document.uri.toString()}`, async () => {
       // The update after typing pauses fires onDidChangeCodeLenses, so a lagging lens is replaced within the debounce.
-      const view = this.documents.settledView(document);
-      if (!view.isModelConfig || !view.analysis) return [];
-      const root = view.analysis.parsed.root;
-      const line = document.positionAt(root?.offset ?? 0).line;
+      const view = await this.documents.settledView(document);
+      if (!view.isModelConfig) return [];
+      const line = document.positionAt(view.rootOffset).line;
       const at = new vscode.Range(line, 0, line, 0);
       const summary = view.summary();
       const report = view.kv();
       if (!summary || !report) {
-        const why = view.analysis.error ?? 'no attention fields found';
+        const why = view.error ?? 'no attention fields found';
         return [new vscode.CodeLens(at, { title: `KV Lens: ${why}`, command: '' })];
       }
       const uri = document.uri;

@@ -7,7 +7,7 @@ import type { Severity } from '../core/types';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
 import { guarded } from './log';
-import { DIAGNOSTIC_SOURCE, toDiagnosticData } from './pure/diagnosticData';
+import { DIAGNOSTIC_SOURCE } from './pure/diagnosticData';
 import type { DocumentView } from './pure/documentStates';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
@@ -37,21 +37,19 @@ export class Diagnostics implements vscode.Disposable {
 
   /** Replaces a document's diagnostics with its view's findings. */
   refresh(uri: vscode.Uri, view: DocumentView): void {
-    const parsed = view.analysis?.parsed;
-    if (!view.isModelConfig || !parsed) {
+    if (!view.isModelConfig) {
       this.collection.delete(uri);
       return;
     }
-    const findings = guarded(this.log, `lint of ${uri.toString()}`, () => view.findings(), []);
+    const findings = guarded(this.log, `diagnostics of ${uri.toString()}`, () => view.findings(), []);
     this.collection.set(uri, findings.map((finding) => {
-      const data = toDiagnosticData(finding, parsed.lineStarts);
-      const r = data.range;
+      const r = finding.lines;
       const diagnostic = new vscode.Diagnostic(
         new vscode.Range(r.startLine, r.startCharacter, r.endLine, r.endCharacter),
-        data.message,
-        SEVERITY[data.severity],
+        finding.message,
+        SEVERITY[finding.severity],
       );
-      diagnostic.code = data.code;
+      diagnostic.code = finding.code;
       diagnostic.source = DIAGNOSTIC_SOURCE;
       return diagnostic;
     }));

@@ -66,7 +66,7 @@ function start(context: vscode.ExtensionContext, log: Log): void {
     if (registration) return;
     const lenses = new CodeLensProvider(documents, log);
     registration = vscode.Disposable.from(
-      vscode.languages.registerHoverProvider(SELECTOR, new HoverProvider(documents, settings, log)),
+      vscode.languages.registerHoverProvider(SELECTOR, new HoverProvider(documents, log)),
       vscode.languages.registerCodeActionsProvider(SELECTOR, new CodeActionProvider(documents, log), { providedCodeActionKinds: CodeActionProvider.kinds }),
       lenses,
       vscode.languages.registerCodeLensProvider(SELECTOR, lenses),

@@ -26,3 +26,15 @@ export function guarded<T>(log: Log, what: string, fn: () => T, fallback: T): T 
     return fallback;
   }
 }
+
+/** `guarded` for asynchronous work: what `fn` throws or rejects with is logged and replaced by `fallback`. */
+export async function guardedAsync<T>(log: Log, what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    // A newer version of the document overtook this request: nothing failed, the next request answers.
+    if (error instanceof Error && error.name === 'SupersededError') return fallback;
+    log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
+    return fallback;
+  }
+}

@@ -6,7 +6,7 @@ import { targetDocument } from './target';
 /** Copies and returns the summary, or undefined (with a message) when the document is not a model config. */
 export async function copySummary(services: Services, arg?: unknown): Promise<string | undefined> {
   const document = await targetDocument(arg);
-  const summary = document ? services.documents.view(document).summary() : undefined;
+  const summary = document ? (await services.documents.view(document)).summary() : undefined;
   if (!summary) {
     void vscode.window.showInformationMessage('KV Lens: the active editor is not a model config with attention fields.');
     return undefined;

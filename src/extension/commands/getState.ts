@@ -29,8 +29,8 @@ export interface DocumentStateSnapshot {
 export async function getState(services: Services, arg?: unknown): Promise<DocumentStateSnapshot | undefined> {
   const document = await targetDocument(arg);
   if (!document) return undefined;
-  services.documents.flush(document);
-  const view = services.documents.view(document);
+  await services.documents.flush(document);
+  const view = await services.documents.view(document);
   const diagnostics = services.diagnostics.collection.get(document.uri) ?? [];
   const snapshot: DocumentStateSnapshot = {
     uri: document.uri.toString(),

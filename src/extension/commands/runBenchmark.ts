@@ -43,7 +43,7 @@ export async function runBenchmark(services: Services, benchmarks: Benchmarks, a
     return { status: 'untrusted' };
   }
   const document = await targetDocument(arg);
-  if (!document || !services.documents.view(document).isModelConfig) {
+  if (!document || !(await services.documents.view(document)).isModelConfig) {
     void vscode.window.showInformationMessage('KV Lens: open a model config.json to benchmark its attention.');
     return { status: 'not-a-model-config' };
   }

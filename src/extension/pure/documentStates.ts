@@ -1,31 +1,25 @@
 /**
  * One analysis per document version, shared by hover, diagnostics, CodeLens, status bar and commands.
- * The text is read at most once per version and only when the document may be a model config; results
- * that depend on settings (findings, KV report, summary) are memoised per settings generation.
+ *
+ * The analysis itself lives in an AnalysisBackend (src/analysis/): documents under `offThreadChars`
+ * (64 Ki characters: every real config.json we know) are analysed in this thread, where a message round
+ * trip would cost more than the analysis; larger ones in the analysis worker thread, so a 50 MB config
+ * never holds the extension host. Either way this cache sees plain snapshots, reads a document's text
+ * at most once per version, and asks again only when settings change (the backend keeps the analysis).
  */
-import { analyzeText } from '../../core/analyze';
-import type { Analysis } from '../../core/analyze';
-import { computeKv } from '../../core/kv';
-import { lint } from '../../core/lint';
+import type { HoverContent } from '../../core/hover';
 import type { KvLensSettings } from '../../core/settings';
 import { DEFAULT_SETTINGS } from '../../core/settings';
-import type { Finding, KvOptions, KvReport, ModelDescription } from '../../core/types';
-import { mentionsModelKeys } from '../../core/detect';
+import type { KvReport, ModelDescription } from '../../core/types';
+import { AnalysisFailedError, LocalBackend, SupersededError } from '../../analysis/backend';
+import type { AnalysisBackend } from '../../analysis/backend';
+import type { DocumentSnapshot, LocatedFinding } from '../../analysis/store';
 import { eligibility } from './detect';
 import type { DocumentFacts, Eligibility } from './detect';
-import { kvOptionsFromSettings } from './settings';
-import { summarize } from './summary';
 import type { ConfigSummary } from './summary';
 
-/** The core functions the cache calls; the real core by default, counted wrappers in tests. */
-export interface Engine {
-  analyze(text: string): Analysis;
-  lint(analysis: Analysis, settings: KvLensSettings): Finding[];
-  computeKv(model: ModelDescription, options: KvOptions): KvReport;
-}
-
-/** The real core. */
-export const coreEngine: Engine = { analyze: analyzeText, lint, computeKv };
+/** Documents at least this long (in UTF-16 code units) are analysed off the extension host's thread. */
+export const OFF_THREAD_CHARS = 64 * 1024;
 
 /** A document as the cache sees it: identity, version, facts, and its text on demand. */
 export interface DocumentInput extends DocumentFacts {
@@ -37,106 +31,148 @@ export interface DocumentInput extends DocumentFacts {
 
 /** What KV Lens knows about one version of one document under the current settings. */
 export class DocumentView {
-  private findingsMemo: Finding[] | undefined;
-  private kvMemo: KvReport | null | undefined;
-  private summaryMemo: ConfigSummary | null | undefined;
-
   constructor(
     readonly key: string,
     readonly version: number,
     readonly eligibility: Eligibility,
-    /** Present for analysed documents; for glob-matched ones `isModelConfig` is forced true. */
-    readonly analysis: Analysis | undefined,
-    private readonly settings: KvLensSettings,
-    private readonly engine: Engine,
+    /** Absent for ignored documents and for failed analyses. */
+    readonly snapshot: DocumentSnapshot | undefined,
+    /** Why the analysis could not finish (out of memory, a crash, a timeout); the document is left alone. */
+    readonly failure?: string,
   ) {}
 
   /** True when KV Lens features apply to this document. */
   get isModelConfig(): boolean {
-    return this.analysis?.isModelConfig === true;
+    return this.snapshot?.isModelConfig === true;
   }
 
   /** The normalised model, when the core could read one. */
   get model(): ModelDescription | undefined {
-    return this.isModelConfig ? this.analysis?.model : undefined;
+    return this.isModelConfig ? this.snapshot?.model : undefined;
   }
 
-  /** Lint findings (rule severities and `off` applied by the core); empty for non-model documents. */
-  findings(): Finding[] {
-    if (!this.isModelConfig || !this.analysis) return [];
-    return (this.findingsMemo ??= this.engine.lint(this.analysis, this.settings));
+  /** Why a model config has no model (syntax error, no attention fields). */
+  get error(): string | undefined {
+    return this.snapshot?.error;
+  }
+
+  /** Offset of the document's root value. */
+  get rootOffset(): number {
+    return this.snapshot?.rootOffset ?? 0;
+  }
+
+  /** Lint findings (rule severities and `off` applied), with line ranges; empty for non-model documents. */
+  findings(): LocatedFinding[] {
+    return this.isModelConfig ? this.snapshot?.findings ?? [] : [];
   }
 
   /** The KV report at the user's context, batch, dtype and tensor-parallel degree. */
   kv(): KvReport | undefined {
-    if (this.kvMemo === undefined) {
-      const model = this.model;
-      this.kvMemo = model ? this.engine.computeKv(model, kvOptionsFromSettings(this.settings)) : null;
-    }
-    return this.kvMemo ?? undefined;
+    return this.isModelConfig ? this.snapshot?.kv : undefined;
   }
 
   /** The summary lines for the lens, status bar and clipboard. */
   summary(): ConfigSummary | undefined {
-    if (this.summaryMemo === undefined) {
-      const model = this.model;
-      const kv = this.kv();
-      this.summaryMemo = model && kv ? summarize(model, kv) : null;
-    }
-    return this.summaryMemo ?? undefined;
+    return this.isModelConfig ? this.snapshot?.summary : undefined;
   }
+}
+
+/** Where analyses run: this thread for small documents, the worker for large ones. */
+export interface Backends {
+  local: AnalysisBackend;
+  offThread: AnalysisBackend;
+  /** Documents at least this long go off thread; default OFF_THREAD_CHARS. */
+  offThreadChars?: number;
 }
 
 interface Entry {
   version: number;
   /** A language change keeps uri and version; the verdict must still be redone. */
   languageId: string;
-  /** undefined: not looked at yet; false: sniffed, cannot be a model config. */
-  analysis?: Analysis | false;
+  /** The snapshot of a document the sniff rejected: nothing is held for it anywhere. */
+  sniffedOut?: DocumentSnapshot;
+  /** The holder has this version's analysis (asked again without the text on a settings change). */
+  held?: boolean;
+  failure?: string;
   view?: DocumentView;
   generation: number;
+  pending?: Promise<DocumentView>;
+  pendingGeneration?: number;
 }
 
 /** The cache: at most one entry per open document, dropped when the document closes. */
 export class DocumentStates {
   private readonly entries = new Map<string, Entry>();
+  /** Which backend holds each document's current analysis. */
+  private readonly holders = new Map<string, AnalysisBackend>();
+  private readonly lastViews = new Map<string, DocumentView>();
+  private readonly backends: Required<Backends>;
   private generation = 0;
-  private settings: KvLensSettings = DEFAULT_SETTINGS;
-  /** Number of `analyze` calls so far (for the internal state command and tests). */
+  private settingsValue: KvLensSettings = DEFAULT_SETTINGS;
+  /** Number of analyses run so far (for the internal state command and tests). */
   analyses = 0;
 
-  constructor(private readonly engine: Engine = coreEngine) {}
+  constructor(backends?: Partial<Backends>) {
+    const local = backends?.local ?? new LocalBackend();
+    this.backends = { local, offThread: backends?.offThread ?? local, offThreadChars: backends?.offThreadChars ?? OFF_THREAD_CHARS };
+  }
 
   /** New settings: analyses stay, everything derived from settings is recomputed on next use. */
   setSettings(settings: KvLensSettings): void {
-    this.settings = settings;
+    this.settingsValue = settings;
     this.generation++;
   }
 
-  /** The view of a document's current version, computing only what is missing. */
-  get(doc: DocumentInput): DocumentView {
+  /** The settings views are computed with. */
+  get settings(): KvLensSettings {
+    return this.settingsValue;
+  }
+
+  /**
+   * The view of a document's current version, computing only what is missing. Concurrent calls for one
+   * version share one computation. Rejects with SupersededError when a newer version overtook this one.
+   */
+  get(doc: DocumentInput): Promise<DocumentView> {
     let entry = this.entries.get(doc.key);
     if (!entry || entry.version !== doc.version || entry.languageId !== doc.languageId) {
       entry = { version: doc.version, languageId: doc.languageId, generation: -1 };
       this.entries.set(doc.key, entry);
     }
-    if (entry.view && entry.generation === this.generation) return entry.view;
-
-    const verdict = eligibility(doc, this.settings.extraGlobs);
-    let analysis: Analysis | undefined;
-    if (verdict.kind !== 'ignored') {
-      if (entry.analysis === undefined) {
-        const text = doc.getText();
-        entry.analysis = verdict.kind === 'glob' || mentionsModelKeys(text) ? this.analyze(text) : false;
-      } else if (entry.analysis === false && verdict.kind === 'glob') {
-        // A glob added since the sniff said no: the user says it is a model config, so analyse it.
-        entry.analysis = this.analyze(doc.getText());
+    const generation = this.generation;
+    if (entry.view && entry.generation === generation) return Promise.resolve(entry.view);
+    if (entry.pending && entry.pendingGeneration === generation) return entry.pending;
+    const current = entry;
+    // A computation for older settings may still run: wait for it, so its analysis is reused, not redone.
+    const previous = current.pending?.catch(() => undefined);
+    const pending = (previous ? previous.then(() => this.compute(doc, current)) : this.compute(doc, current)).then((view) => {
+      if (this.entries.get(doc.key) === current && generation === this.generation) {
+        current.view = view;
+        current.generation = generation;
+        this.lastViews.set(doc.key, view);
       }
-      if (entry.analysis) analysis = verdict.kind === 'glob' ? { ...entry.analysis, isModelConfig: true } : entry.analysis;
+      return view;
+    });
+    current.pending = pending;
+    current.pendingGeneration = generation;
+    const clear = () => {
+      if (current.pending === pending) current.pending = undefined;
+    };
+    pending.then(clear, clear);
+    return pending;
+  }
+
+  /** The hover at an offset of the document's current version. */
+  async hover(doc: DocumentInput, offset: number): Promise<HoverContent | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const view = await this.get(doc);
+      const holder = this.holders.get(doc.key);
+      if (!view.isModelConfig || !holder) return undefined;
+      const hover = await holder.hover({ key: doc.key, version: doc.version, offset, glob: view.eligibility.kind === 'glob', settings: this.settingsValue, documentUri: doc.key });
+      if (hover !== null) return hover;
+      // The worker no longer holds this version (it was restarted): analyse it again, once.
+      this.invalidate(doc.key);
     }
-    entry.view = new DocumentView(doc.key, doc.version, verdict, analysis, this.settings, this.engine);
-    entry.generation = this.generation;
-    return entry.view;
+    return undefined;
   }
 
   /** The cached view for a key when it is current for `version`, without computing anything. */
@@ -147,12 +183,15 @@ export class DocumentStates {
 
   /** The last view computed for a key, whatever its version (stale is fine for a summary lens while typing). */
   latest(key: string): DocumentView | undefined {
-    return this.entries.get(key)?.view;
+    return this.lastViews.get(key);
   }
 
-  /** Forgets a closed document. */
+  /** Forgets a closed document, here and in the backend that holds it. */
   delete(key: string): void {
     this.entries.delete(key);
+    this.lastViews.delete(key);
+    this.holders.get(key)?.forget(key);
+    this.holders.delete(key);
   }
 
   /** Number of documents held (for tests and the internal state command). */
@@ -160,8 +199,56 @@ export class DocumentStates {
     return this.entries.size;
   }
 
-  private analyze(text: string): Analysis {
-    this.analyses++;
-    return this.engine.analyze(text);
+  private invalidate(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) {
+      entry.view = undefined;
+      entry.generation = -1;
+      entry.pending = undefined;
+      entry.held = false;
+    }
+    this.holders.delete(key);
+  }
+
+  private async compute(doc: DocumentInput, entry: Entry): Promise<DocumentView> {
+    const settings = this.settingsValue;
+    const verdict = eligibility(doc, settings.extraGlobs);
+    const view = (snapshot: DocumentSnapshot | undefined, failure?: string) => new DocumentView(doc.key, doc.version, verdict, snapshot, failure);
+    if (verdict.kind === 'ignored') return view(undefined);
+    // A version that made the worker fail is not retried: the next edit is.
+    if (entry.failure !== undefined) return view(undefined, entry.failure);
+    const glob = verdict.kind === 'glob';
+    if (entry.sniffedOut && !glob) return view(entry.sniffedOut);
+
+    try {
+      const holder = this.holders.get(doc.key);
+      if (holder && entry.held) {
+        // This version was analysed before (new settings, or a glob added): ask for it again without the text.
+        const again = await holder.snapshot({ key: doc.key, version: doc.version, glob, settings });
+        if (again) return view(again);
+      }
+      const text = doc.getText();
+      const backend = text.length >= this.backends.offThreadChars ? this.backends.offThread : this.backends.local;
+      if (holder && holder !== backend) holder.forget(doc.key);
+      this.holders.set(doc.key, backend);
+      const snapshot = await backend.update({ key: doc.key, version: doc.version, text, glob, settings });
+      if (snapshot.analysed) this.analyses++;
+      if (snapshot.sniffedOut) {
+        entry.sniffedOut = snapshot;
+        if (this.holders.get(doc.key) === backend) this.holders.delete(doc.key);
+      } else {
+        entry.sniffedOut = undefined;
+        entry.held = true;
+      }
+      return view(snapshot);
+    } catch (error) {
+      if (error instanceof SupersededError) throw error;
+      // Out of memory, a crash, a timeout, or a bug in KV Lens: say so once for this version, keep the editor going.
+      const message = error instanceof AnalysisFailedError ? error.message : `KV Lens could not analyse this document: ${error instanceof Error ? error.message : String(error)}`;
+      entry.failure = message;
+      this.holders.get(doc.key)?.forget(doc.key);
+      this.holders.delete(doc.key);
+      return view(undefined, message);
+    }
   }
 }

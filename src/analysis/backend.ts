@@ -1,0 +1,68 @@
+/**
+ * Where a document's analysis lives: in this thread (LocalBackend, for small documents, where a message
+ * round trip would cost more than the analysis) or in the analysis worker thread (client.ts, for large
+ * ones). Both hold the same AnalysisStore and answer the same asynchronous interface.
+ */
+import type { HoverContent } from '../core/hover';
+import { AnalysisStore } from './store';
+import type { DocumentSnapshot, HoverRequest, SnapshotRequest, UpdateRequest } from './store';
+
+/** An analysis store behind an asynchronous interface. */
+export interface AnalysisBackend {
+  /** Analyses a new version; rejects with SupersededError when a newer version replaced it while queued. */
+  update(request: UpdateRequest): Promise<DocumentSnapshot>;
+  /** A held version under new settings; undefined when it is not held (send the text again). */
+  snapshot(request: SnapshotRequest): Promise<DocumentSnapshot | undefined>;
+  /** The hover at an offset; undefined when nothing is there, null when the version is not held. */
+  hover(request: HoverRequest): Promise<HoverContent | undefined | null>;
+  /** Drops a document. */
+  forget(key: string): void;
+  dispose(): void;
+}
+
+/** A request dropped because a newer version of its document was queued behind it. */
+export class SupersededError extends Error {
+  constructor(key: string, version: number) {
+    super(`version ${version} of ${key} was replaced by a newer one before it was analysed`);
+    this.name = 'SupersededError';
+  }
+}
+
+/** The analysis could not finish: the worker ran out of memory, crashed or took too long. */
+export class AnalysisFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnalysisFailedError';
+  }
+}
+
+/** The store in this thread. */
+export class LocalBackend implements AnalysisBackend {
+  constructor(readonly store: AnalysisStore = new AnalysisStore()) {}
+
+  update(request: UpdateRequest): Promise<DocumentSnapshot> {
+    return attempt(() => this.store.update(request));
+  }
+
+  snapshot(request: SnapshotRequest): Promise<DocumentSnapshot | undefined> {
+    return attempt(() => this.store.snapshot(request));
+  }
+
+  hover(request: HoverRequest): Promise<HoverContent | undefined | null> {
+    return attempt(() => this.store.hover(request));
+  }
+
+  forget(key: string): void {
+    this.store.forget(key);
+  }
+
+  dispose(): void {}
+}
+
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Where documents are analysed: holds the latest analysis of each open document and answers with plain,
+ * structured-clone-safe snapshots (findings with their line ranges, KV report, summary) and hovers.
+ *
+ * The same class runs in two places: in the extension host for small documents, and inside the analysis
+ * worker thread (src/analysis/worker.ts) for large ones, so a 50 MB config is sniffed, parsed, linted and
+ * line-counted off the editor's thread. The parse tree and the text never leave the store: cloning a
+ * jsonc tree back costs more than building it (about 45 ms for a 250 KB config, against 11 ms to parse).
+ * Pure: no `vscode`, no `node:` imports.
+ */
+import { analyzeText } from '../core/analyze';
+import type { Analysis } from '../core/analyze';
+import { mentionsModelKeys } from '../core/detect';
+import { hoverAt } from '../core/hover';
+import type { HoverContent } from '../core/hover';
+import { computeKv } from '../core/kv';
+import { lint } from '../core/lint';
+import type { KvLensSettings } from '../core/settings';
+import type { Finding, KvOptions, KvReport, ModelDescription } from '../core/types';
+import { toLineRange } from '../extension/pure/diagnosticData';
+import type { LineRange } from '../extension/pure/diagnosticData';
+import { kvOptionsFromSettings } from '../extension/pure/settings';
+import { summarize } from '../extension/pure/summary';
+import type { ConfigSummary } from '../extension/pure/summary';
+
+/** The core functions the store calls; the real core by default, counted wrappers in tests. */
+export interface Engine {
+  analyze(text: string): Analysis;
+  lint(analysis: Analysis, settings: KvLensSettings): Finding[];
+  computeKv(model: ModelDescription, options: KvOptions): KvReport;
+}
+
+/** The real core. */
+export const coreEngine: Engine = { analyze: analyzeText, lint, computeKv };
+
+/** A new version of a document, with its text. */
+export interface UpdateRequest {
+  key: string;
+  version: number;
+  text: string;
+  /** Matched `kvLens.extraGlobs`: analysed, and treated as a model config, whatever the content says. */
+  glob: boolean;
+  settings: KvLensSettings;
+}
+
+/** A version the store already holds, asked for again (new settings, a glob added). */
+export interface SnapshotRequest {
+  key: string;
+  version: number;
+  glob: boolean;
+  settings: KvLensSettings;
+}
+
+/** A hover request on a version the store holds. */
+export interface HoverRequest {
+  key: string;
+  version: number;
+  offset: number;
+  glob: boolean;
+  settings: KvLensSettings;
+  documentUri: string;
+}
+
+/** A finding with the line/column range it covers in its document. */
+export interface LocatedFinding extends Finding {
+  lines: LineRange;
+}
+
+/** Everything the editor surfaces need about one version under one set of settings; plain data. */
+export interface DocumentSnapshot {
+  key: string;
+  version: number;
+  /** The text sniff found no model-config key and no glob named the file: not parsed, nothing held. */
+  sniffedOut: boolean;
+  /** True when this answer ran the parser (a new version, or a glob added after a sniff said no). */
+  analysed: boolean;
+  isModelConfig: boolean;
+  model?: ModelDescription;
+  /** Why there is no model (syntax error, not a model config, no attention fields). */
+  error?: string;
+  /** Offset of the document's root value (where the summary lens sits). */
+  rootOffset: number;
+  /** True when the document was read in outline (over 1 MiB). */
+  outline: boolean;
+  findings: LocatedFinding[];
+  kv?: KvReport;
+  summary?: ConfigSummary;
+  /** Milliseconds the store spent on this answer (analysis, lint, KV, line ranges). */
+  elapsedMs: number;
+}
+
+interface Held {
+  version: number;
+  analysis: Analysis;
+}
+
+/** The analyses of open documents, one version per document. */
+export class AnalysisStore {
+  private readonly held = new Map<string, Held>();
+
+  constructor(
+    private readonly engine: Engine = coreEngine,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** Analyses a new version (replacing the old one) and answers with its snapshot. */
+  update(request: UpdateRequest): DocumentSnapshot {
+    const started = this.now();
+    this.held.delete(request.key);
+    if (!request.glob && !mentionsModelKeys(request.text)) {
+      return { key: request.key, version: request.version, sniffedOut: true, analysed: false, isModelConfig: false, rootOffset: 0, outline: false, findings: [], elapsedMs: this.now() - started };
+    }
+    const held: Held = { version: request.version, analysis: this.engine.analyze(request.text) };
+    this.held.set(request.key, held);
+    return this.describe(request.key, held, request.glob, request.settings, started, true);
+  }
+
+  /** The snapshot of a held version under (new) settings; undefined when that version is not held. */
+  snapshot(request: SnapshotRequest): DocumentSnapshot | undefined {
+    const held = this.held.get(request.key);
+    if (held?.version !== request.version) return undefined;
+    return this.describe(request.key, held, request.glob, request.settings, this.now(), false);
+  }
+
+  /**
+   * The hover at an offset of a held version: `undefined` when nothing attention-related sits there,
+   * `null` when that version is not held (superseded, or the store was restarted).
+   */
+  hover(request: HoverRequest): HoverContent | undefined | null {
+    const held = this.held.get(request.key);
+    if (held?.version !== request.version) return null;
+    const analysis = this.effective(held.analysis, request.glob);
+    if (!analysis.isModelConfig) return undefined;
+    return hoverAt(analysis, request.offset, request.settings, { documentUri: request.documentUri });
+  }
+
+  /** Drops a closed document. */
+  forget(key: string): void {
+    this.held.delete(key);
+  }
+
+  /** Documents held. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  private describe(key: string, held: Held, glob: boolean, settings: KvLensSettings, started: number, analysed: boolean): DocumentSnapshot {
+    const analysis = this.effective(held.analysis, glob);
+    const parsed = analysis.parsed;
+    const snapshot: DocumentSnapshot = {
+      key,
+      version: held.version,
+      sniffedOut: false,
+      analysed,
+      isModelConfig: analysis.isModelConfig,
+      rootOffset: parsed.root?.offset ?? 0,
+      outline: parsed.outline,
+      findings: [],
+      elapsedMs: 0,
+    };
+    if (analysis.error !== undefined) snapshot.error = analysis.error;
+    if (analysis.isModelConfig) {
+      // Line starts cost a pass over the text, so they are only computed when there is something to place.
+      const findings = this.engine.lint(analysis, settings);
+      snapshot.findings = findings.map((f) => ({ ...f, lines: toLineRange(parsed.lineStarts, f.range) }));
+      if (analysis.model) {
+        snapshot.model = analysis.model;
+        snapshot.kv = this.engine.computeKv(analysis.model, kvOptionsFromSettings(settings));
+        snapshot.summary = summarize(analysis.model, snapshot.kv);
+      }
+    }
+    snapshot.elapsedMs = this.now() - started;
+    return snapshot;
+  }
+
+  /** A glob-matched document is a model config whatever its content says. */
+  private effective(analysis: Analysis, glob: boolean): Analysis {
+    return glob && !analysis.isModelConfig ? { ...analysis, isModelConfig: true } : analysis;
+  }
+}
