@@ -37,6 +37,8 @@ export async function buildEditorTests(): Promise<void> {
     target: 'node20',
     sourcemap: 'inline',
     external: ['vscode', 'mocha'],
+    // Tests that use the core (large.test.ts) bundle jsonc-parser: its UMD build cannot be followed, its ES module can.
+    mainFields: ['module', 'main'],
     logLevel: 'warning',
   });
 }

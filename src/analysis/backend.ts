@@ -5,12 +5,14 @@
  */
 import type { HoverContent } from '../core/hover';
 import { AnalysisStore } from './store';
-import type { DocumentSnapshot, HoverRequest, SnapshotRequest, UpdateRequest } from './store';
+import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from './store';
 
 /** An analysis store behind an asynchronous interface. */
 export interface AnalysisBackend {
   /** Analyses a new version; rejects with SupersededError when a newer version replaced it while queued. */
   update(request: UpdateRequest): Promise<DocumentSnapshot>;
+  /** A new version as edits from a held one; undefined when the base is not held (send the text instead). */
+  patch(request: PatchRequest): Promise<DocumentSnapshot | undefined>;
   /** A held version under new settings; undefined when it is not held (send the text again). */
   snapshot(request: SnapshotRequest): Promise<DocumentSnapshot | undefined>;
   /** The hover at an offset; undefined when nothing is there, null when the version is not held. */
@@ -42,6 +44,10 @@ export class LocalBackend implements AnalysisBackend {
 
   update(request: UpdateRequest): Promise<DocumentSnapshot> {
     return attempt(() => this.store.update(request));
+  }
+
+  patch(request: PatchRequest): Promise<DocumentSnapshot | undefined> {
+    return attempt(() => this.store.patch(request));
   }
 
   snapshot(request: SnapshotRequest): Promise<DocumentSnapshot | undefined> {

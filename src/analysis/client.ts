@@ -15,7 +15,7 @@ import type { ReplyEnvelope } from '../shared/messaging';
 import type { AnalysisWorkerReply, AnalysisWorkerRequest } from '../shared/analysisProtocol';
 import { AnalysisFailedError, SupersededError } from './backend';
 import type { AnalysisBackend } from './backend';
-import type { DocumentSnapshot, HoverRequest, SnapshotRequest, UpdateRequest } from './store';
+import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from './store';
 
 /** Heap limit of the worker (old generation). A 50 MB config needs about 300 MiB at its peak. */
 export const DEFAULT_WORKER_HEAP_MB = 1536;
@@ -70,6 +70,14 @@ export class AnalysisWorkerClient implements AnalysisBackend {
     });
   }
 
+  patch(request: PatchRequest): Promise<DocumentSnapshot | undefined> {
+    return this.enqueue(request.key, request.version, { type: 'patch', ...request }).then((reply) => {
+      if (reply.type === 'missing') return undefined;
+      if (reply.type !== 'snapshot') throw unexpected(reply);
+      return reply.snapshot;
+    });
+  }
+
   snapshot(request: SnapshotRequest): Promise<DocumentSnapshot | undefined> {
     return this.enqueue(request.key, request.version, { type: 'snapshot', ...request }).then((reply) => {
       if (reply.type === 'missing') return undefined;
@@ -108,7 +116,8 @@ export class AnalysisWorkerClient implements AnalysisBackend {
 
   private enqueue(key: string, version: number | undefined, message: AnalysisWorkerRequest): Promise<AnalysisWorkerReply> {
     if (this.disposed) return Promise.reject(new AnalysisFailedError('KV Lens is shutting down'));
-    // A new version makes every queued request about an older one pointless: drop them now.
+    // A new version's whole text makes every queued request about an older one pointless: drop them now.
+    // (Not for a patch: it builds on the version before it.)
     if (message.type === 'update' && version !== undefined) this.dropQueued(key, version);
     return new Promise<AnalysisWorkerReply>((resolve, reject) => {
       const job: Job = { key, message, resolve, reject };

@@ -51,6 +51,27 @@ export interface SnapshotRequest {
   settings: KvLensSettings;
 }
 
+/** One edit, as the editor reports it: replace `length` characters at `offset` (in the text as it is then) with `text`. */
+export interface TextChange {
+  offset: number;
+  length: number;
+  text: string;
+}
+
+/**
+ * A new version given as the edits from a version the store holds, so a large document's text crosses
+ * to the worker once, when it opens, and each edit after that costs what the edit is, not what the file is.
+ */
+export interface PatchRequest {
+  key: string;
+  baseVersion: number;
+  version: number;
+  /** Applied one after the other, each to the text the previous one left (the editor's order). */
+  changes: TextChange[];
+  glob: boolean;
+  settings: KvLensSettings;
+}
+
 /** A hover request on a version the store holds. */
 export interface HoverRequest {
   key: string;
@@ -70,9 +91,9 @@ export interface LocatedFinding extends Finding {
 export interface DocumentSnapshot {
   key: string;
   version: number;
-  /** The text sniff found no model-config key and no glob named the file: not parsed, nothing held. */
+  /** The text sniff found no model-config key and no glob named the file: not parsed (the text is kept, for edits). */
   sniffedOut: boolean;
-  /** True when this answer ran the parser (a new version, or a glob added after a sniff said no). */
+  /** True when this answer ran the analysis (a new version, or a glob added after the sniff said no). */
   analysed: boolean;
   isModelConfig: boolean;
   model?: ModelDescription;
@@ -91,7 +112,9 @@ export interface DocumentSnapshot {
 
 interface Held {
   version: number;
-  analysis: Analysis;
+  text: string;
+  /** Absent while the sniff says the text cannot be a model config (and no glob names it). */
+  analysis?: Analysis;
 }
 
 /** The analyses of open documents, one version per document. */
@@ -103,23 +126,31 @@ export class AnalysisStore {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  /** Analyses a new version (replacing the old one) and answers with its snapshot. */
+  /** Takes a new version (replacing the old one), analyses it unless the sniff rules it out, and answers. */
   update(request: UpdateRequest): DocumentSnapshot {
     const started = this.now();
-    this.held.delete(request.key);
-    if (!request.glob && !mentionsModelKeys(request.text)) {
-      return { key: request.key, version: request.version, sniffedOut: true, analysed: false, isModelConfig: false, rootOffset: 0, outline: false, findings: [], elapsedMs: this.now() - started };
-    }
-    const held: Held = { version: request.version, analysis: this.engine.analyze(request.text) };
+    const held: Held = { version: request.version, text: request.text };
     this.held.set(request.key, held);
-    return this.describe(request.key, held, request.glob, request.settings, started, true);
+    return this.answer(request.key, held, request.glob, request.settings, started);
   }
 
-  /** The snapshot of a held version under (new) settings; undefined when that version is not held. */
+  /** A new version as edits from the held one; undefined when the base is not held or an edit does not fit it. */
+  patch(request: PatchRequest): DocumentSnapshot | undefined {
+    const started = this.now();
+    const base = this.held.get(request.key);
+    if (base?.version !== request.baseVersion) return undefined;
+    const text = applyChanges(base.text, request.changes);
+    if (text === undefined) return undefined;
+    const held: Held = { version: request.version, text };
+    this.held.set(request.key, held);
+    return this.answer(request.key, held, request.glob, request.settings, started);
+  }
+
+  /** The snapshot of a held version under (new) settings or a new glob; undefined when that version is not held. */
   snapshot(request: SnapshotRequest): DocumentSnapshot | undefined {
     const held = this.held.get(request.key);
     if (held?.version !== request.version) return undefined;
-    return this.describe(request.key, held, request.glob, request.settings, this.now(), false);
+    return this.answer(request.key, held, request.glob, request.settings, this.now());
   }
 
   /**
@@ -129,6 +160,7 @@ export class AnalysisStore {
   hover(request: HoverRequest): HoverContent | undefined | null {
     const held = this.held.get(request.key);
     if (held?.version !== request.version) return null;
+    if (!held.analysis) return undefined;
     const analysis = this.effective(held.analysis, request.glob);
     if (!analysis.isModelConfig) return undefined;
     return hoverAt(analysis, request.offset, request.settings, { documentUri: request.documentUri });
@@ -144,8 +176,21 @@ export class AnalysisStore {
     return this.held.size;
   }
 
-  private describe(key: string, held: Held, glob: boolean, settings: KvLensSettings, started: number, analysed: boolean): DocumentSnapshot {
-    const analysis = this.effective(held.analysis, glob);
+  /** Analyses the held text if that is still to do and allowed, then describes it. */
+  private answer(key: string, held: Held, glob: boolean, settings: KvLensSettings, started: number): DocumentSnapshot {
+    let analysed = false;
+    if (!held.analysis && (glob || mentionsModelKeys(held.text))) {
+      held.analysis = this.engine.analyze(held.text);
+      analysed = true;
+    }
+    if (!held.analysis) {
+      return { key, version: held.version, sniffedOut: true, analysed, isModelConfig: false, rootOffset: 0, outline: false, findings: [], elapsedMs: this.now() - started };
+    }
+    return this.describe(key, held, held.analysis, glob, settings, started, analysed);
+  }
+
+  private describe(key: string, held: Held, fullAnalysis: Analysis, glob: boolean, settings: KvLensSettings, started: number, analysed: boolean): DocumentSnapshot {
+    const analysis = this.effective(fullAnalysis, glob);
     const parsed = analysis.parsed;
     const snapshot: DocumentSnapshot = {
       key,
@@ -177,4 +222,15 @@ export class AnalysisStore {
   private effective(analysis: Analysis, glob: boolean): Analysis {
     return glob && !analysis.isModelConfig ? { ...analysis, isModelConfig: true } : analysis;
   }
+}
+
+/** Applies edits in order; undefined when one does not fit the text it applies to (the caller sends the whole text instead). */
+export function applyChanges(text: string, changes: readonly TextChange[]): string | undefined {
+  let result = text;
+  for (const change of changes) {
+    const { offset, length } = change;
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > result.length) return undefined;
+    result = result.slice(0, offset) + change.text + result.slice(offset + length);
+  }
+  return result;
 }

@@ -18,6 +18,10 @@ function answer(request: AnalysisWorkerRequest): AnalysisWorkerReply {
   switch (request.type) {
     case 'update':
       return { type: 'snapshot', snapshot: store.update(request) };
+    case 'patch': {
+      const snapshot = store.patch(request);
+      return snapshot ? { type: 'snapshot', snapshot } : { type: 'missing' };
+    }
     case 'snapshot': {
       const snapshot = store.snapshot(request);
       return snapshot ? { type: 'snapshot', snapshot } : { type: 'missing' };

@@ -4,10 +4,14 @@
  * final. The worker announces itself with `ready` before the first request is posted.
  */
 import type { HoverContent } from '../core/hover';
-import type { DocumentSnapshot, HoverRequest, SnapshotRequest, UpdateRequest } from '../analysis/store';
+import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from '../analysis/store';
 
 export interface UpdateMessage extends UpdateRequest {
   type: 'update';
+}
+
+export interface PatchMessage extends PatchRequest {
+  type: 'patch';
 }
 
 export interface SnapshotMessage extends SnapshotRequest {
@@ -24,20 +28,20 @@ export interface ForgetMessage {
 }
 
 /** Extension host to worker. */
-export type AnalysisWorkerRequest = UpdateMessage | SnapshotMessage | HoverMessage | ForgetMessage;
+export type AnalysisWorkerRequest = UpdateMessage | PatchMessage | SnapshotMessage | HoverMessage | ForgetMessage;
 
 /** Worker to extension host, once, before any reply. */
 export interface AnalysisReadyMessage {
   type: 'ready';
 }
 
-/** The answer to `update`, or to `snapshot` when the version is held. */
+/** The answer to `update`, or to `patch` / `snapshot` when the version is held. */
 export interface SnapshotReply {
   type: 'snapshot';
   snapshot: DocumentSnapshot;
 }
 
-/** The answer to `snapshot` or `hover` when the worker does not hold that version: send the text again. */
+/** The answer to `patch`, `snapshot` or `hover` when the worker does not hold that version: send the text again. */
 export interface MissingReply {
   type: 'missing';
 }

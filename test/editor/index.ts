@@ -31,7 +31,12 @@ export interface EditorTestReport {
   pending: number;
   durationMs: number;
   tests: EditorTestResult[];
+  /** Measurements the tests printed (`figure()` in helpers.ts); the launcher shows them after the results. */
+  figures: string[];
 }
+
+/** Where `figure()` (helpers.ts) collects lines: a global, because each test file is its own bundle. */
+export const FIGURES_KEY = '__kvLensEditorFigures';
 
 /** Where the report goes: named by the launcher, else beside this file. */
 export function reportPath(): string {
@@ -72,6 +77,7 @@ export async function run(): Promise<void> {
     pending: tests.filter((t) => t.state === 'pending').length,
     durationMs: Date.now() - started,
     tests,
+    figures: ((globalThis as Record<string, unknown>)[FIGURES_KEY] as string[] | undefined) ?? [],
   };
   const path = reportPath();
   mkdirSync(dirname(path), { recursive: true });

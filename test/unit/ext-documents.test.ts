@@ -176,7 +176,7 @@ test('documents: extraGlobs make a file a model config whatever its content', as
   const view = await states.get(d);
   assert.equal(view.eligibility.kind, 'glob');
   assert.equal(view.isModelConfig, true);
-  assert.equal(d.reads, 2, 'the sniffed-out document is read again once the glob names it');
+  assert.equal(d.reads, 1, 'the sniffed-out text was kept: the glob makes it analysed without reading it again');
   assert.equal(await states.hover(d, 3), undefined, 'nothing attention-related to hover on');
   // A glob wins over the name rules too.
   assert.equal(eligibility({ path: '/w/package.json', relativePath: 'package.json', languageId: 'json', scheme: 'file' }, ['package.json']).kind, 'glob');

@@ -19,8 +19,14 @@ export interface DocumentStateSnapshot {
   statusBar?: string;
   findings: { code: string; severity: string; message: string }[];
   diagnostics: { code: string; severity: number; message: string; line: number }[];
+  /** Where the document's analysis is held: documents of 64 Ki characters or more go to the worker. */
+  analysedIn?: 'extension-host' | 'worker';
   /** Analyses run since activation, all documents: lets a test check that one version is analysed once. */
   analyses: number;
+  /** Versions sent to the worker as edits rather than whole texts, all documents. */
+  patches: number;
+  /** What this document's last new version cost the extension host's thread, in ms (DocumentStates.hostMs). */
+  hostMs?: number;
   activeIsModelConfig: boolean;
   settings: KvLensSettings;
 }
@@ -46,9 +52,14 @@ export async function getState(services: Services, arg?: unknown): Promise<Docum
       line: d.range.start.line,
     })),
     analyses: services.documents.states.analyses,
+    patches: services.documents.states.patches,
     activeIsModelConfig: services.active.current !== undefined,
     settings: services.settings.value,
   };
+  const analysedIn = services.documents.states.analysedIn(snapshot.uri);
+  if (analysedIn) snapshot.analysedIn = analysedIn;
+  const hostMs = services.documents.states.hostMs.get(snapshot.uri);
+  if (hostMs !== undefined) snapshot.hostMs = hostMs;
   const kind = view.model?.attention.kind;
   if (kind) snapshot.attentionKind = kind;
   const summary = view.summary();

@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS } from '../../core/settings';
 import type { KvReport, ModelDescription } from '../../core/types';
 import { AnalysisFailedError, LocalBackend, SupersededError } from '../../analysis/backend';
 import type { AnalysisBackend } from '../../analysis/backend';
-import type { DocumentSnapshot, LocatedFinding } from '../../analysis/store';
+import type { DocumentSnapshot, LocatedFinding, TextChange } from '../../analysis/store';
 import { eligibility } from './detect';
 import type { DocumentFacts, Eligibility } from './detect';
 import type { ConfigSummary } from './summary';
@@ -85,13 +85,19 @@ export interface Backends {
   offThreadChars?: number;
 }
 
+interface ChangeLog {
+  /** The version whose text the backend was last given (or built from edits). */
+  baseVersion: number;
+  /** The version the recorded changes lead to. */
+  version: number;
+  changes: TextChange[];
+}
+
 interface Entry {
   version: number;
   /** A language change keeps uri and version; the verdict must still be redone. */
   languageId: string;
-  /** The snapshot of a document the sniff rejected: nothing is held for it anywhere. */
-  sniffedOut?: DocumentSnapshot;
-  /** The holder has this version's analysis (asked again without the text on a settings change). */
+  /** The holder has this version (asked again without the text on a settings or glob change). */
   held?: boolean;
   failure?: string;
   view?: DocumentView;
@@ -109,8 +115,18 @@ export class DocumentStates {
   private readonly backends: Required<Backends>;
   private generation = 0;
   private settingsValue: KvLensSettings = DEFAULT_SETTINGS;
+  /** Edits since the text last went to the off-thread backend, per document held there. */
+  private readonly changeLogs = new Map<string, ChangeLog>();
   /** Number of analyses run so far (for the internal state command and tests). */
   analyses = 0;
+  /** How many of the versions were sent as edits rather than whole texts. */
+  patches = 0;
+  /**
+   * Per document, the milliseconds its last new version cost this thread before the backend took over:
+   * reading the text and handing it (or the edits) to the backend. The whole analysis for documents
+   * analysed here; for the worker, what stays on the editor's thread.
+   */
+  readonly hostMs = new Map<string, number>();
 
   constructor(backends?: Partial<Backends>) {
     const local = backends?.local ?? new LocalBackend();
@@ -175,6 +191,13 @@ export class DocumentStates {
     return undefined;
   }
 
+  /** Where a document's analysis is held: this thread, the worker, or nowhere (not a model config). */
+  analysedIn(key: string): 'extension-host' | 'worker' | undefined {
+    const holder = this.holders.get(key);
+    if (!holder) return undefined;
+    return holder === this.backends.offThread && holder !== this.backends.local ? 'worker' : 'extension-host';
+  }
+
   /** The cached view for a key when it is current for `version`, without computing anything. */
   peek(key: string, version: number): DocumentView | undefined {
     const entry = this.entries.get(key);
@@ -186,8 +209,26 @@ export class DocumentStates {
     return this.lastViews.get(key);
   }
 
+  /**
+   * Records an edit event (the document's new version and its changes, in the editor's order) for a
+   * document held off thread, so its next analysis can be sent as edits. Other documents record nothing.
+   */
+  recordChanges(key: string, version: number, changes: readonly TextChange[]): void {
+    const log = this.changeLogs.get(key);
+    if (!log) return;
+    if (version <= log.version) {
+      // Out of order: the log cannot be trusted, the next analysis reads the whole text.
+      this.changeLogs.delete(key);
+      return;
+    }
+    log.changes.push(...changes);
+    log.version = version;
+  }
+
   /** Forgets a closed document, here and in the backend that holds it. */
   delete(key: string): void {
+    this.changeLogs.delete(key);
+    this.hostMs.delete(key);
     this.entries.delete(key);
     this.lastViews.delete(key);
     this.holders.get(key)?.forget(key);
@@ -208,6 +249,7 @@ export class DocumentStates {
       entry.held = false;
     }
     this.holders.delete(key);
+    this.changeLogs.delete(key);
   }
 
   private async compute(doc: DocumentInput, entry: Entry): Promise<DocumentView> {
@@ -218,36 +260,49 @@ export class DocumentStates {
     // A version that made the worker fail is not retried: the next edit is.
     if (entry.failure !== undefined) return view(undefined, entry.failure);
     const glob = verdict.kind === 'glob';
-    if (entry.sniffedOut && !glob) return view(entry.sniffedOut);
+    const key = doc.key;
 
     try {
-      const holder = this.holders.get(doc.key);
+      const holder = this.holders.get(key);
+      let snapshot: DocumentSnapshot | undefined;
       if (holder && entry.held) {
-        // This version was analysed before (new settings, or a glob added): ask for it again without the text.
-        const again = await holder.snapshot({ key: doc.key, version: doc.version, glob, settings });
-        if (again) return view(again);
+        // This version is held (new settings, or a glob added): ask again without the text.
+        snapshot = await holder.snapshot({ key, version: doc.version, glob, settings });
       }
-      const text = doc.getText();
-      const backend = text.length >= this.backends.offThreadChars ? this.backends.offThread : this.backends.local;
-      if (holder && holder !== backend) holder.forget(doc.key);
-      this.holders.set(doc.key, backend);
-      const snapshot = await backend.update({ key: doc.key, version: doc.version, text, glob, settings });
+      const log = this.changeLogs.get(key);
+      if (!snapshot && holder && log && log.version === doc.version && log.baseVersion !== doc.version) {
+        // Held off thread at an earlier version, and every edit since recorded: send the edits, not the text.
+        this.changeLogs.set(key, { baseVersion: doc.version, version: doc.version, changes: [] });
+        const started = performance.now();
+        const patched = holder.patch({ key, baseVersion: log.baseVersion, version: doc.version, changes: log.changes, glob, settings });
+        this.hostMs.set(key, performance.now() - started);
+        snapshot = await patched;
+        if (snapshot) this.patches++;
+      }
+      if (!snapshot) {
+        const started = performance.now();
+        const text = doc.getText();
+        const backend = text.length >= this.backends.offThreadChars ? this.backends.offThread : this.backends.local;
+        if (holder && holder !== backend) holder.forget(key);
+        this.holders.set(key, backend);
+        // Edits from here on are recorded for the worker; a document in this thread is simply read again.
+        if (backend === this.backends.offThread) this.changeLogs.set(key, { baseVersion: doc.version, version: doc.version, changes: [] });
+        else this.changeLogs.delete(key);
+        const updated = backend.update({ key, version: doc.version, text, glob, settings });
+        this.hostMs.set(key, performance.now() - started);
+        snapshot = await updated;
+      }
       if (snapshot.analysed) this.analyses++;
-      if (snapshot.sniffedOut) {
-        entry.sniffedOut = snapshot;
-        if (this.holders.get(doc.key) === backend) this.holders.delete(doc.key);
-      } else {
-        entry.sniffedOut = undefined;
-        entry.held = true;
-      }
+      entry.held = true;
       return view(snapshot);
     } catch (error) {
       if (error instanceof SupersededError) throw error;
       // Out of memory, a crash, a timeout, or a bug in KV Lens: say so once for this version, keep the editor going.
       const message = error instanceof AnalysisFailedError ? error.message : `KV Lens could not analyse this document: ${error instanceof Error ? error.message : String(error)}`;
       entry.failure = message;
-      this.holders.get(doc.key)?.forget(doc.key);
-      this.holders.delete(doc.key);
+      this.holders.get(key)?.forget(key);
+      this.holders.delete(key);
+      this.changeLogs.delete(key);
       return view(undefined, message);
     }
   }
