@@ -150,6 +150,13 @@ export const LINT_RULES = [
     example: '"kv_lora_rank": 512, "num_key_value_heads": 128',
   },
   {
+    code: 'kv-lens.read-in-outline',
+    defaultSeverity: 'information',
+    title: 'A file over 1 MiB is read in outline',
+    why: 'A config with a giant id2label or an embedded tokenizer table can run to tens of megabytes. To stay fast, KV Lens reads such a file in outline: it expands only the fields attention depends on, so syntax errors inside the skipped values are not reported. Its analysis also runs off the editor\'s thread.',
+    example: 'a 45 MB config.json whose id2label holds a million labels',
+  },
+  {
     code: 'kv-lens.field-ignored',
     defaultSeverity: 'information',
     title: 'A field this model type ignores',

@@ -6,10 +6,11 @@
  */
 import { divisors } from './whatif';
 import type { Analysis } from './analyze';
-import { rangeOf } from './parse';
+import { formatBytes } from './format';
+import { rangeOf, skippedValues } from './parse';
 import type { ParsedConfig } from './parse';
 import type { KvLensSettings } from './settings';
-import type { Finding, FindingFix, JsonPath, ModelDescription } from './types';
+import type { Finding, FindingFix, JsonPath, ModelDescription, SourceRange } from './types';
 import {
   ALIASES,
   ALIAS_GROUPS_THAT_MUST_AGREE,
@@ -41,11 +42,11 @@ class Reporter {
     private readonly settings: KvLensSettings,
   ) {}
 
-  report(code: LintCode, path: JsonPath, message: string, fixes: FindingFix[] = []): void {
+  report(code: LintCode, path: JsonPath, message: string, fixes: FindingFix[] = [], range: SourceRange = rangeOf(this.parsed, path)): void {
     const configured = this.settings.ruleSeverities?.[code];
     if (configured === 'off') return;
     const severity = configured ?? ruleFor(code).defaultSeverity;
-    this.findings.push({ code, severity, message, path, range: rangeOf(this.parsed, path), fixes });
+    this.findings.push({ code, severity, message, path, range, fixes });
   }
 }
 
@@ -79,7 +80,21 @@ export function lint(analysis: Analysis, settings: KvLensSettings): Finding[] {
   checkWindow(r, part, modelType, model, settings);
   checkLayerTypes(r, part, model);
   checkIgnored(r, part, modelType);
+  checkOutline(r, parsed);
   return r.findings.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code));
+}
+
+/** A document read in outline says so once, on the key of its largest unread value (never on the value: it may span a million lines). */
+function checkOutline(r: Reporter, parsed: ParsedConfig): void {
+  if (!parsed.outline) return;
+  const skipped = skippedValues(parsed);
+  // Characters, not bytes; the same for the ASCII configs are written in, close enough for the rest.
+  const size = `about ${formatBytes(parsed.text.length)}`;
+  const names = skipped.slice(0, 3).map((s) => `${s.key} (${formatBytes(s.length)})`);
+  const more = skipped.length > 3 ? ` and ${skipped.length - 3} more` : '';
+  const what = names.length ? `; not expanded: ${names.join(', ')}${more}, and syntax errors inside ${skipped.length === 1 ? 'it are' : 'them are'} not reported` : '';
+  const first = skipped[0];
+  r.report('kv-lens.read-in-outline', first ? [first.key] : [], `This file is ${size}, over the 1 MiB KV Lens reads in full: only the fields attention depends on are read${what}.`, [], first?.keyRange ?? { offset: parsed.root?.offset ?? 0, length: 1 });
 }
 
 /** Type and value checks on every size field written in an object. */

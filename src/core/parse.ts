@@ -299,6 +299,28 @@ export function rangeOf(parsed: ParsedConfig, path: JsonPath): SourceRange {
   return { offset: 0, length: 0 };
 }
 
+/** A top-level value a document read in outline left unexpanded: its key, where the key is, and its length. */
+export interface SkippedValue {
+  key: string;
+  keyRange: SourceRange;
+  length: number;
+}
+
+/** The top-level objects and lists an outline read did not expand, largest first (none for a full read). */
+export function skippedValues(parsed: ParsedConfig): SkippedValue[] {
+  if (!parsed.outline || parsed.root?.type !== 'object') return [];
+  const out: SkippedValue[] = [];
+  for (const prop of parsed.root.children ?? []) {
+    const [key, value] = prop.children ?? [];
+    if (!key || !value || typeof key.value !== 'string' || READ_CONTAINERS.has(key.value)) continue;
+    // An unread container is an empty placeholder spanning its true extent; `{}` and `[]` span two characters.
+    if ((value.type === 'object' || value.type === 'array') && (value.children?.length ?? 0) === 0 && value.length > 2) {
+      out.push({ key: key.value, keyRange: { offset: key.offset, length: key.length }, length: value.length });
+    }
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
 /** The range of the key of a property at a path (for "remove this field" fixes and key hovers). */
 export function keyRangeOf(parsed: ParsedConfig, path: JsonPath): SourceRange | undefined {
   const prop = propertyNode(parsed, path);

@@ -70,8 +70,15 @@ export class ModelDocuments implements vscode.Disposable {
   }
 
   /** The view of a document's current version (cached; computed once per version and settings). */
-  view(document: vscode.TextDocument): Promise<DocumentView> {
-    return this.states.get(toInput(document));
+  async view(document: vscode.TextDocument): Promise<DocumentView> {
+    // A version dropped for a newer one while it waited for the worker: answer for the newer one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.states.get(toInput(document));
+      } catch (error) {
+        if (!(error instanceof SupersededError) || document.isClosed || attempt >= 5) throw error;
+      }
+    }
   }
 
   /**

@@ -74,6 +74,10 @@ suite('large configs', () => {
     );
     assert.equal(analysed.value.analysedIn, 'worker', 'a 48 MB document is analysed off the extension host thread');
     assert.match(analysed.value.summary ?? '', /GQA/);
+    const outline = await waitFor('the read-in-outline information', () => kvLensDiagnostics(uri).find((d) => codeOf(d) === 'kv-lens.read-in-outline'));
+    assert.equal(outline.severity, vscode.DiagnosticSeverity.Information);
+    assert.equal(document.getText(outline.range), '"id2label"');
+    assert.match(outline.message, /not expanded: id2label/);
 
     const textRead = await measured(async () => document.getText().length);
 

@@ -307,6 +307,25 @@ describe('severities from settings', () => {
   });
 });
 
+describe('documents read in outline', () => {
+  it('say so once, on the key of the largest unread value, naming what was skipped', () => {
+    const base = JSON.parse(real('llama__Meta-Llama-3-8B-Instruct.json')) as Record<string, unknown>;
+    const labels = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [String(i), `LABEL_${i}_xxxxxxxxxxxxxxxx`]));
+    const text = JSON.stringify({ id2label: labels, ...base, label2id: { a: 0, b: 1 }, tokens: [[1, 2], [3]] }, null, 2);
+    assert.ok(text.length > 1024 * 1024);
+    const findings = run(text);
+    assert.deepEqual(findings.map((f) => f.code), ['kv-lens.read-in-outline']);
+    const f = findings[0]!;
+    assert.equal(f.severity, 'information');
+    assert.equal(text.slice(f.range.offset, f.range.offset + f.range.length), '"id2label"', 'on the key, not the multi-megabyte value');
+    assert.match(f.message, new RegExp(`This file is about ${(text.length / 1024 / 1024).toFixed(2)} MiB, over the 1 MiB KV Lens reads in full`));
+    assert.match(f.message, /not expanded: id2label \(2\.\d\d MiB\), tokens \(\d+ B\), label2id \(\d+ B\), and syntax errors inside them are not reported/);
+    assert.deepEqual(run(text, { ruleSeverities: { 'kv-lens.read-in-outline': 'off' } }), []);
+    // The same config under the limit is read in full and says nothing.
+    assert.deepEqual(run(JSON.stringify({ id2label: { 0: 'a' }, ...base }, null, 2)), []);
+  });
+});
+
 describe('helpers', () => {
   it('nearestDivisors', () => {
     assert.deepEqual(nearestDivisors(32, 6), [4, 8]);
