@@ -71,19 +71,11 @@ export class AnalysisWorkerClient implements AnalysisBackend {
   }
 
   patch(request: PatchRequest): Promise<DocumentSnapshot | undefined> {
-    return this.enqueue(request.key, request.version, { type: 'patch', ...request }).then((reply) => {
-      if (reply.type === 'missing') return undefined;
-      if (reply.type !== 'snapshot') throw unexpected(reply);
-      return reply.snapshot;
-    });
+    return this.enqueue(request.key, request.version, { type: 'patch', ...request }).then(snapshotOrMissing);
   }
 
   snapshot(request: SnapshotRequest): Promise<DocumentSnapshot | undefined> {
-    return this.enqueue(request.key, request.version, { type: 'snapshot', ...request }).then((reply) => {
-      if (reply.type === 'missing') return undefined;
-      if (reply.type !== 'snapshot') throw unexpected(reply);
-      return reply.snapshot;
-    });
+    return this.enqueue(request.key, request.version, { type: 'snapshot', ...request }).then(snapshotOrMissing);
   }
 
   hover(request: HoverRequest): Promise<HoverContent | undefined | null> {
@@ -245,6 +237,13 @@ export class AnalysisWorkerClient implements AnalysisBackend {
       this.holdProcess();
     });
   }
+}
+
+/** A snapshot reply's snapshot; undefined when the worker does not hold the version asked about. */
+function snapshotOrMissing(reply: AnalysisWorkerReply): DocumentSnapshot | undefined {
+  if (reply.type === 'missing') return undefined;
+  if (reply.type !== 'snapshot') throw unexpected(reply);
+  return reply.snapshot;
 }
 
 function unexpected(reply: AnalysisWorkerReply): Error {

@@ -56,8 +56,11 @@ export class ModelDocuments implements vscode.Disposable {
         const doc = event.document;
         if (event.contentChanges.length === 0 || !isCandidate(doc)) return;
         // Edits to a document analysed in the worker travel as edits: its next analysis need not copy the whole text.
-        this.states.recordChanges(doc.uri.toString(), doc.version, event.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, text: c.text })));
-        this.debouncer.schedule(doc.uri.toString(), () => void this.update(doc));
+        const key = doc.uri.toString();
+        if (this.states.recordsChanges(key)) {
+          this.states.recordChanges(key, doc.version, event.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, text: c.text })));
+        }
+        this.debouncer.schedule(key, () => void this.update(doc));
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
         const key = doc.uri.toString();

@@ -209,6 +209,11 @@ export class DocumentStates {
     return this.lastViews.get(key);
   }
 
+  /** True while edits to the document are being recorded (it is held off thread). */
+  recordsChanges(key: string): boolean {
+    return this.changeLogs.has(key);
+  }
+
   /**
    * Records an edit event (the document's new version and its changes, in the editor's order) for a
    * document held off thread, so its next analysis can be sent as edits. Other documents record nothing.
