@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { analyzeText } from '../src/core/analyze';
 import { computeKv } from '../src/core/kv';
 import { whatIf } from '../src/core/whatif';
+import { CONFIGS as FIXTURE_CONFIGS } from '../test/fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 
 function timeIt(run: () => void, minMs: number): { median: number; p90: number; n: number } {
   const samples: number[] = [];

@@ -13,8 +13,9 @@ import { hoverAt } from '../src/core/hover';
 import { lint } from '../src/core/lint';
 import { DEFAULT_SETTINGS } from '../src/core/settings';
 import { time } from './timing';
+import { CONFIGS as FIXTURE_CONFIGS } from '../test/fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const SETTINGS = { ...DEFAULT_SETTINGS, context: 32768, batch: 8, tensorParallel: 2 };
 const HOVER_KEYS = ['"num_key_value_heads"', '"num_attention_heads"', '"head_dim"', '"hidden_size"', '"num_hidden_layers"', '"max_position_embeddings"', '"sliding_window"', '"torch_dtype"', '"layer_types"', '"kv_lora_rank"', '"full_attention_interval"', '"text_config"'];
 

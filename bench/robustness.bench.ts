@@ -24,8 +24,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LocalBackend } from '../src/analysis/backend';
 import { AnalysisWorkerClient } from '../src/analysis/client';
 import { DocumentStates } from '../src/extension/pure/documentStates';
+import { CONFIGS as FIXTURE_CONFIGS } from '../test/fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const SETTINGS = { ...DEFAULT_SETTINGS, context: 32768, batch: 8, tensorParallel: 2 };
 const URI = { documentUri: 'file:///bench/config.json' };
 const HOVER_KEYS = ['"num_key_value_heads"', '"num_attention_heads"', '"hidden_size"', '"num_hidden_layers"', '"max_position_embeddings"', '"torch_dtype"', '"head_dim"'];

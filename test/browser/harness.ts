@@ -12,12 +12,13 @@ import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { renderPanelHtml, makeNonce } from '../../src/extension/panel/html';
+import { CONFIGS } from '../fixtures/paths';
 
 export const ROOT = join(__dirname, '..', '..');
 export const OUT = join(ROOT, '.test-output', 'panel');
-export const CONFIGS = join(ROOT, '..', 'shared', 'configs');
+export { CONFIGS };
 
-/** A real config's text from the shared folder. */
+/** A real config's text from test/fixtures/configs. */
 export function config(name: string): string {
   return readFileSync(join(CONFIGS, `${name}.json`), 'utf8');
 }

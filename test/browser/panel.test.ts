@@ -239,7 +239,7 @@ describe('KV Lens panel in Chromium', { timeout: 180_000 }, () => {
     await page.close();
   });
 
-  it('every shared config renders, without errors, in high contrast too', async () => {
+  it('every fixture config renders, without errors, in high contrast too', async () => {
     const page = await open('hc');
     const names = readdirSync(CONFIGS).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
     assert.ok(names.length >= 30);

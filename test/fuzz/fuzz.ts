@@ -15,8 +15,9 @@ import { lint } from '../../src/core/lint';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { KvDtype } from '../../src/core/types';
 import { whatIf } from '../../src/core/whatif';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-export const CONFIG_DIR = join(__dirname, '..', '..', '..', 'shared', 'configs');
+export const CONFIG_DIR = FIXTURE_CONFIGS;
 
 /** Uniform in [0, 1), deterministic for a seed (the benchmark data's mulberry32). */
 export function rng(seed: number): () => number {

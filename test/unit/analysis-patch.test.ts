@@ -16,8 +16,9 @@ import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import { DocumentStates } from '../../src/extension/pure/documentStates';
 import type { DocumentInput } from '../../src/extension/pure/documentStates';
 import { rng } from '../fuzz/fuzz';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const LLAMA = readFileSync(join(__dirname, '../../../shared/configs/llama__Meta-Llama-3-8B-Instruct.json'), 'utf8');
+const LLAMA = readFileSync(join(FIXTURE_CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json'), 'utf8');
 const withoutTiming = ({ elapsedMs: _e, analysed: _a, ...rest }: DocumentSnapshot) => rest;
 
 /** A random edit of `text`: insert, delete or replace somewhere, sometimes at the very ends. */

@@ -14,8 +14,9 @@ import type { DocumentSnapshot, UpdateRequest } from '../../src/analysis/store';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import { DocumentStates } from '../../src/extension/pure/documentStates';
 import type { DocumentInput } from '../../src/extension/pure/documentStates';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '../../../shared/configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const read = (name: string) => readFileSync(join(CONFIGS, name), 'utf8');
 const LLAMA = read('llama__Meta-Llama-3-8B-Instruct.json');
 const MISBEHAVING = join(__dirname, 'fixtures', 'analysis-worker-misbehaving.cjs');

@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
-const CONFIGS = join(ROOT, '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });

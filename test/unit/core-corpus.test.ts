@@ -1,5 +1,5 @@
 /**
- * Exact KV figures for real configs from ../shared/configs, each worked out by hand from the model's published
+ * Exact KV figures for real configs from test/fixtures/configs, each worked out by hand from the model's published
  * numbers and KV-RULES.md. Notation: per-token bytes = sum over cached layers of 2 (K, V) x KV heads x head size
  * x bytes per element; a windowed layer holds min(context, window) tokens.
  */
@@ -10,8 +10,9 @@ import { describe, test } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
 import { computeKv } from '../../src/core/kv';
 import type { ModelDescription } from '../../src/core/types';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 
 function model(name: string): ModelDescription {
   const a = analyzeText(readFileSync(join(CONFIGS, name), 'utf8'));

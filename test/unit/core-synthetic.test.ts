@@ -14,8 +14,9 @@ import { parseConfig } from '../../src/core/parse';
 import type { ModelDescription } from '../../src/core/types';
 import { estimateWeights } from '../../src/core/weights';
 import { divisors, groupingMap, whatIf } from '../../src/core/whatif';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const llama3 = readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json'), 'utf8');
 
 function m(config: object | string): ModelDescription {

@@ -9,8 +9,9 @@ import { AnalysisStore, coreEngine } from '../../src/analysis/store';
 import type { Engine } from '../../src/analysis/store';
 import { DocumentStates } from '../../src/extension/pure/documentStates';
 import type { DocumentInput } from '../../src/extension/pure/documentStates';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '../../../shared/configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const configFiles = readdirSync(CONFIGS).filter((f) => f.endsWith('.json'));
 const read = (name: string) => readFileSync(join(CONFIGS, name), 'utf8');
 

@@ -9,8 +9,9 @@ import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { Finding } from '../../src/core/types';
 import { DIAGNOSTIC_SOURCE, findingFor, toDiagnosticData } from '../../src/extension/pure/diagnosticData';
 import { detectFormatting, fixEdits } from '../../src/extension/pure/fixEdits';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '../../../shared/configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const read = (name: string) => readFileSync(join(CONFIGS, name), 'utf8');
 const LLAMA = read('llama__Meta-Llama-3-8B-Instruct.json');
 const QWEN = read('qwen2__Qwen2.5-7B-Instruct.json');

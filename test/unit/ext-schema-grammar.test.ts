@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CONFIG_FIELDS, LAYER_TYPE_VALUES } from '../../src/extension/pure/configFields';
 import { KEY_SCOPE, LAYER_TYPE_SCOPE, injectionGrammar, modelConfigSchema } from '../../src/extension/pure/jsonAssets';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 /** Keywords that only describe or complete; anything else could put a problem on somebody's config.json. */
 const DESCRIPTIVE = new Set(['$schema', '$comment', '$id', '$ref', 'title', 'description', 'markdownDescription', 'examples', 'default', 'defaultSnippets', 'properties', 'items', 'allOf', 'definitions']);
@@ -50,7 +51,7 @@ test('schema: describes every documented field, top level and in nested language
 
 test('schema: covers the attention fields real configs use', () => {
   const documented = new Set(CONFIG_FIELDS.map((f) => f.key));
-  const configs = join(__dirname, '../../../shared/configs');
+  const configs = FIXTURE_CONFIGS;
   const seen = new Set<string>();
   for (const name of readdirSync(configs).filter((f) => f.endsWith('.json'))) {
     const json = JSON.parse(readFileSync(join(configs, name), 'utf8').replace(/\b-?Infinity\b|\bNaN\b/g, '0')) as Record<string, unknown>;

@@ -7,8 +7,9 @@ import { computeKv } from '../../src/core/kv';
 import type { BenchReport, BenchResult } from '../../src/shared/benchProtocol';
 import { toPanelRun } from '../../src/extension/pure/benchToPanel';
 import { summarize } from '../../src/extension/pure/summary';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '../../../shared/configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const modelOf = (name: string) => {
   const model = analyzeText(readFileSync(join(CONFIGS, name), 'utf8')).model;
   assert.ok(model, name);

@@ -1,5 +1,5 @@
 /**
- * Hover content on real configs (../shared/configs, read only) with figures worked out by hand below, plus
+ * Hover content on real configs (test/fixtures/configs, read only) with figures worked out by hand below, plus
  * ranges, command links, escaping of file-provided strings, and silence on non-model JSON.
  */
 import { describe, it } from 'node:test';
@@ -14,8 +14,9 @@ import { keyRangeOf, parseConfig } from '../../src/core/parse';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { KvLensSettings } from '../../src/core/settings';
 import type { JsonPath } from '../../src/core/types';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const real = (name: string): string => readFileSync(join(CONFIGS, name), 'utf8');
 const FMT = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } };
 const edit = (text: string, ...changes: [JsonPath, unknown][]): string =>

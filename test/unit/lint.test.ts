@@ -1,5 +1,5 @@
 /**
- * Lint rules on the real configs in ../shared/configs (read only) and on broken copies made here with
+ * Lint rules on the real configs in test/fixtures/configs (read only) and on broken copies made here with
  * jsonc-parser's modify/applyEdits. Every rule in LINT_RULES must fire somewhere in this file (checked last).
  */
 import { after, describe, it } from 'node:test';
@@ -12,8 +12,9 @@ import { LINT_RULES, lint, nearestDivisors } from '../../src/core/lint';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { KvLensSettings } from '../../src/core/settings';
 import type { Finding, FindingFix, JsonPath } from '../../src/core/types';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const real = (name: string): string => readFileSync(join(CONFIGS, name), 'utf8');
 const FMT = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } };
 /** A broken copy: each [path, value] set (undefined removes). */

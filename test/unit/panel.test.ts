@@ -7,8 +7,9 @@ import { makeNonce, panelCsp, renderPanelHtml } from '../../src/extension/panel/
 import { isFromPanelMessage, isPanelPersistedState, isToPanelMessage } from '../../src/shared/panelProtocol';
 import { chartContexts, computePanelView, gridContexts } from '../../webview/compute';
 import { csvField, formatRatio, gridTable, toMarkdown, whatIfTable } from '../../webview/tables';
+import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
-const CONFIGS = join(__dirname, '..', '..', '..', 'shared', 'configs');
+const CONFIGS = FIXTURE_CONFIGS;
 const llama = readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json'), 'utf8');
 const controls = { kvDtype: 'auto' as const, tp: 1, gpuMemGiB: 80, batch: 1, context: 0 };
 
