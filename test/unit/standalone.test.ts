@@ -31,7 +31,7 @@ export function reachesOutside(file: string, text: string): string[] {
     const where = `${relative(REPO_ROOT, file)}:${i + 1}: ${line.trim()}`;
     // Relative specifiers and paths written out: '../x', "../../y/z".
     for (const m of line.matchAll(/(['"`])(\.\.?\/[^'"`\s]*)\1/g)) {
-      if (!inside(resolve(dirname(file), m[2]))) hits.push(where);
+      if (!inside(resolve(dirname(file), m[2] ?? ''))) hits.push(where);
     }
     // Paths built from segments climbing from the root: join(ROOT, '..', ...).
     if (/\b(ROOT|REPO_ROOT|root|repoRoot)\s*,\s*(['"])\.\.\2/.test(line)) hits.push(where);
@@ -61,7 +61,7 @@ test('standalone: the check sees the ways a path can leave the checkout', () => 
 test('standalone: every Node suite runs confined to the checkout', () => {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   for (const name of ['test:unit', 'test:fuzz', 'test:browser']) {
-    assert.match(pkg.scripts[name], /--import \.\/test\/support\/confine\.mjs/, name);
+    assert.match(pkg.scripts[name] ?? '', /--import \.\/test\/support\/confine\.mjs/, name);
   }
 });
 
@@ -74,7 +74,7 @@ test('standalone: under confinement a read beside the checkout throws, one insid
   const r = spawnSync(process.execPath, ['--import', './test/support/confine.mjs', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0], /readFileSync: .* is outside the repository/);
+  assert.match(lines[0] ?? '', /readFileSync: .* is outside the repository/);
   assert.equal(lines[1], 'true');
-  assert.match(lines[2], /readdir: .* is outside the repository/);
+  assert.match(lines[2] ?? '', /readdir: .* is outside the repository/);
 });
