@@ -23,7 +23,7 @@ import { stats, time } from './timing';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LocalBackend } from '../src/analysis/backend';
 import { AnalysisWorkerClient } from '../src/analysis/client';
-import { DocumentStates } from '../src/extension/pure/documentStates';
+import { DocumentStates } from '../src/analysis/documentStates';
 import { CONFIGS as FIXTURE_CONFIGS } from '../test/fixtures/paths';
 
 const CONFIGS = FIXTURE_CONFIGS;

@@ -34,7 +34,7 @@ export function vsixPath(target: string): string {
 }
 
 /** Builds the production bundles and packages the given targets; returns the VSIX paths. */
-export function packageTargets(targets: string[], options: { build?: boolean } = {}): string[] {
+export async function packageTargets(targets: string[], options: { build?: boolean } = {}): Promise<string[]> {
   for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
   if (options.build !== false) {
     // Production bundles: minified, no source maps. dist/ is not emptied first (others may be using it);
@@ -58,9 +58,9 @@ export function packageTargets(targets: string[], options: { build?: boolean } =
     // No public repository URL is recorded yet; vsce would otherwise stop to ask.
     if (!manifest.repository) args.push('--allow-missing-repository');
     run('npx', args);
-    const files = zipFileNames(out);
+    const files = await zipFileNames(out);
     checkContents(target, files);
-    checkProductionBundle(out);
+    await checkProductionBundle(out);
     console.log(`package: ${target}: ${(statSync(out).size / 2 ** 20).toFixed(1)} MiB, ${files.length} files, ${secondsSince(started)} s -> ${out}`);
     written.push(out);
   }
@@ -89,21 +89,26 @@ function checkContents(target: string, files: string[]): void {
 }
 
 /** The packaged bundles are production builds: a development build (another `npm run build` racing this one) links source maps. */
-function checkProductionBundle(path: string): void {
+async function checkProductionBundle(path: string): Promise<void> {
   for (const bundle of BUNDLES) {
-    const text = zipFileText(path, `extension/${bundle}`) ?? '';
+    const text = (await zipFileText(path, `extension/${bundle}`)) ?? '';
     if (text.includes('//# sourceMappingURL=')) throw new Error(`${bundle} in ${path} is a development build (it links a source map): run npm run package again`);
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const started = Date.now();
   const args = process.argv.slice(2);
   const targets = args.flatMap((a, i) => (args[i - 1] === '--target' ? [a] : []));
-  const paths = packageTargets(targets.length ? targets : Object.keys(TARGETS), { build: !args.includes('--no-build') });
+  const paths = await packageTargets(targets.length ? targets : Object.keys(TARGETS), { build: !args.includes('--no-build') });
   console.log('\nVSIX sizes:');
   for (const p of paths) console.log(`  ${(statSync(p).size / 2 ** 20).toFixed(1).padStart(6)} MiB  ${p.slice(ROOT.length + 1)}`);
   console.log(`package: done in ${secondsSince(started)} s`);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  });
+}

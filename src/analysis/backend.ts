@@ -5,7 +5,7 @@
  */
 import type { HoverContent } from '../core/hover';
 import { AnalysisStore } from './store';
-import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from './store';
+import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from '../shared/analysisProtocol';
 
 /** An analysis store behind an asynchronous interface. */
 export interface AnalysisBackend {

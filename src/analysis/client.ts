@@ -15,7 +15,7 @@ import type { ReplyEnvelope } from '../shared/messaging';
 import type { AnalysisWorkerReply, AnalysisWorkerRequest } from '../shared/analysisProtocol';
 import { AnalysisFailedError, SupersededError } from './backend';
 import type { AnalysisBackend } from './backend';
-import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from './store';
+import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from '../shared/analysisProtocol';
 
 /** Heap limit of the worker (old generation). A 50 MB config needs about 300 MiB at its peak. */
 export const DEFAULT_WORKER_HEAP_MB = 1536;

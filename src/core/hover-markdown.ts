@@ -28,6 +28,9 @@ export function codeBlock(lines: string[]): string {
   return `\`\`\`text\n${body}\n\`\`\``;
 }
 
+/** Command ids hovers link to (the manifest test checks each is registered). */
+export const HOVER_COMMANDS = { openPanel: 'kvLens.openPanel', runBenchmark: 'kvLens.runBenchmark' } as const;
+
 /** Collects the command ids a hover links to. */
 export class CommandLinks {
   readonly used: string[] = [];

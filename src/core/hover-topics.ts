@@ -7,12 +7,21 @@ import { formatBytes, formatInt, formatTokens } from './format';
 import { computeKv } from './kv';
 import { pathToString, valueAt } from './parse';
 import type { KvLensSettings } from './settings';
-import type { Derived, KvOptions, KvReport, ModelDescription } from './types';
-import { groupingMap, withKvHeads } from './whatif';
+import type { Derived, JsonPath, KvOptions, KvReport, ModelDescription } from './types';
+import { divisors, groupingMap, withKvHeads } from './whatif';
 import { codeBlock, esc, table, times } from './hover-markdown';
-import { divisors } from './lint';
+import { HOVER_COMMANDS } from './hover-markdown';
 import type { CommandLinks } from './hover-markdown';
-import type { HoverTarget } from './hover';
+
+/** What the hover is about. */
+export interface HoverTarget {
+  key: string;
+  path: JsonPath;
+  /** The object holding the key. */
+  container: JsonPath;
+  /** Index into a list value (layer_types entry). */
+  entry?: number;
+}
 
 /** What a key is about. */
 export type Topic = 'kvHeads' | 'queryHeads' | 'headDim' | 'hidden' | 'layers' | 'context' | 'window' | 'layerTypes' | 'dtype' | 'mla' | 'perLayerHeads' | 'part' | 'summary';
@@ -426,7 +435,7 @@ export class HoverTopics {
   }
 
   private linksLine(): string {
-    const links = [this.links.link('Open KV Lens panel', 'kvLens.openPanel'), this.links.link('Run attention benchmark', 'kvLens.runBenchmark')].filter((l): l is string => l !== undefined);
+    const links = [this.links.link('Open KV Lens panel', HOVER_COMMANDS.openPanel), this.links.link('Run attention benchmark', HOVER_COMMANDS.runBenchmark)].filter((l): l is string => l !== undefined);
     return links.join(' · ');
   }
 

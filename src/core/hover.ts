@@ -9,7 +9,7 @@ import type { KvLensSettings } from './settings';
 import type { JsonPath, SourceRange } from './types';
 import { CommandLinks, esc } from './hover-markdown';
 import { HoverTopics, TOPIC_OF_KEY } from './hover-topics';
-import type { Topic } from './hover-topics';
+import type { HoverTarget, Topic } from './hover-topics';
 
 /** A hover: markdown, the source range it applies to, and the command ids its links use (to be trusted). */
 export interface HoverContent {
@@ -24,9 +24,6 @@ export interface HoverOptions {
   /** The document's URI as a string, passed to the command links as `[{ "uri": documentUri }]`. Without it, no links. */
   documentUri?: string;
 }
-
-/** Command ids hovers link to. */
-export const HOVER_COMMANDS = { openPanel: 'kvLens.openPanel', runBenchmark: 'kvLens.runBenchmark' } as const;
 
 /** Sub-configs that describe other towers; their heads are not the language model's cache. */
 const OTHER_TOWERS = new Set(['vision_config', 'audio_config', 'encoder_config', 'speech_config', 'projector_config']);
@@ -55,16 +52,6 @@ export function hoverAt(analysis: Analysis, offset: number, settings: KvLensSett
   const markdown = render(analysis, settings, links, topic, { key, path, container, entry });
   if (markdown === undefined) return undefined;
   return { markdown, range, commands: links.used };
-}
-
-/** What the hover is about. */
-export interface HoverTarget {
-  key: string;
-  path: JsonPath;
-  /** The object holding the key. */
-  container: JsonPath;
-  /** Index into a list value (layer_types entry). */
-  entry?: number;
 }
 
 function render(analysis: Analysis, settings: KvLensSettings, links: CommandLinks, topic: Topic, t: HoverTarget): string | undefined {

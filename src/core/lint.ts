@@ -28,7 +28,6 @@ import { LINT_RULES, ruleFor } from './lint-rules';
 import type { LintCode, LintRule } from './lint-rules';
 
 export { LINT_RULES };
-export { divisors };
 export type { LintCode, LintRule };
 
 
@@ -448,9 +447,4 @@ export function pathFromDotted(dotted: string | undefined): JsonPath | undefined
 function preview(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}
-
-/** Documentation of one rule by code (for hovers on diagnostics and generated docs). */
-export function lintRule(code: string): LintRule | undefined {
-  return (LINT_RULES as readonly LintRule[]).find((r) => r.code === code);
 }

@@ -355,3 +355,18 @@ export function pathToString(path: JsonPath): string {
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
   return s;
 }
+
+/** A zero-based line/column range, as VS Code's `Range` takes it. */
+export interface LineRange {
+  startLine: number;
+  startCharacter: number;
+  endLine: number;
+  endCharacter: number;
+}
+
+/** Converts an offset range to lines and columns, using the parse's line starts. */
+export function toLineRange(lineStarts: number[], range: SourceRange): LineRange {
+  const start = positionAt(lineStarts, range.offset);
+  const end = positionAt(lineStarts, range.offset + Math.max(0, range.length));
+  return { startLine: start.line, startCharacter: start.column, endLine: end.line, endCharacter: end.column };
+}

@@ -2,7 +2,7 @@
  * The user's choices that every surface shares, mirroring `contributes.configuration` (`kvLens.*`).
  * Pure: the editor layer reads them from VS Code, the CLI from flags, the webview from its controls.
  */
-import type { KvDtype, Severity } from './types';
+import type { KvDtype, KvOptions, Severity } from './types';
 
 /** A rule's configured severity, or `off` to disable it. */
 export type RuleSeverity = Severity | 'off';
@@ -35,3 +35,11 @@ export const DEFAULT_SETTINGS: KvLensSettings = {
   ruleSeverities: {},
   extraGlobs: [],
 };
+
+/** The KV arithmetic's options for these settings: 0 context and `auto` dtype mean "the model's own". */
+export function kvOptionsFromSettings(settings: KvLensSettings): KvOptions {
+  const options: KvOptions = { batch: settings.batch, tp: settings.tensorParallel };
+  if (settings.context > 0) options.context = settings.context;
+  if (settings.kvDtype !== 'auto') options.kvDtype = settings.kvDtype;
+  return options;
+}

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ModelDocuments } from './documents';
-import type { DocumentView } from './pure/documentStates';
+import type { DocumentView } from '../analysis/documentStates';
 
 /** The active editor's document and view, or undefined when it is not a model config. */
 export interface ActiveConfig {

@@ -7,9 +7,9 @@ import { diagnosticCode } from './diagnostics';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
 import { guardedAsync } from './log';
-import { CommandId } from './pure/commandIds';
-import { DIAGNOSTIC_SOURCE, findingFor } from './pure/diagnosticData';
-import { detectFormatting, fixEdits } from './pure/fixEdits';
+import { CommandId } from './contributions/commandIds';
+import { DIAGNOSTIC_SOURCE, findingFor } from './diagnosticData';
+import { detectFormatting, fixEdits } from './fixEdits';
 
 /** The code action provider for model configs. */
 export class CodeActionProvider implements vscode.CodeActionProvider {

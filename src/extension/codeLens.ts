@@ -7,7 +7,7 @@ import { formatTokens } from '../core/format';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
 import { guardedAsync } from './log';
-import { CommandId } from './pure/commandIds';
+import { CommandId } from './contributions/commandIds';
 
 /** The CodeLens provider for model configs. */
 export class CodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {

@@ -11,7 +11,7 @@ import type { Benchmarks } from './commands/runBenchmark';
 import { selectSetting } from './commands/selectSetting';
 import { setRuleSeverity } from './commands/setRuleSeverity';
 import { errorMessage } from './log';
-import { CommandId } from './pure/commandIds';
+import { CommandId } from './contributions/commandIds';
 import type { Services } from './services';
 
 type Command = (...args: unknown[]) => unknown;

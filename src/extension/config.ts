@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { KvLensSettings } from '../core/settings';
 import type { Log } from './log';
-import { SETTINGS_SECTION, changedKeys, readSettings, settingIds } from './pure/settings';
+import { SETTINGS_SECTION, changedKeys, readSettings, settingIds } from './settingsReader';
 
 /** A settings change: the new values and the keys whose values differ. */
 export interface SettingsChange {

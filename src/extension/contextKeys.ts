@@ -1,7 +1,7 @@
 /** Context keys for `when` clauses: whether the active editor is a model config, and its attention kind. */
 import * as vscode from 'vscode';
 import type { ActiveConfigTracker } from './activeConfig';
-import { CONTEXT_ATTENTION_KIND, CONTEXT_IS_MODEL_CONFIG } from './pure/commandIds';
+import { CONTEXT_ATTENTION_KIND, CONTEXT_IS_MODEL_CONFIG } from './contributions/commandIds';
 
 /** Keeps the context keys in step with the active model config; clears them on dispose. */
 export function trackContextKeys(active: ActiveConfigTracker): vscode.Disposable {

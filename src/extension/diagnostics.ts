@@ -7,8 +7,8 @@ import type { Severity } from '../core/types';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
 import { guarded } from './log';
-import { DIAGNOSTIC_SOURCE } from './pure/diagnosticData';
-import type { DocumentView } from './pure/documentStates';
+import { toDiagnosticData } from './diagnosticData';
+import type { DocumentView } from '../analysis/documentStates';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -43,14 +43,15 @@ export class Diagnostics implements vscode.Disposable {
     }
     const findings = guarded(this.log, `diagnostics of ${uri.toString()}`, () => view.findings(), []);
     this.collection.set(uri, findings.map((finding) => {
-      const r = finding.lines;
+      const data = toDiagnosticData(finding);
+      const r = data.range;
       const diagnostic = new vscode.Diagnostic(
         new vscode.Range(r.startLine, r.startCharacter, r.endLine, r.endCharacter),
-        finding.message,
-        SEVERITY[finding.severity],
+        data.message,
+        SEVERITY[data.severity],
       );
-      diagnostic.code = finding.code;
-      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = data.code;
+      diagnostic.source = data.source;
       return diagnostic;
     }));
   }

@@ -11,10 +11,10 @@ import { AnalysisWorkerClient } from '../analysis/client';
 import type { Settings } from './config';
 import type { Log } from './log';
 import { errorMessage } from './log';
-import { KeyedDebouncer } from './pure/debounce';
-import { MODEL_CONFIG_LANGUAGES } from './pure/detect';
-import { DocumentStates } from './pure/documentStates';
-import type { DocumentInput, DocumentView } from './pure/documentStates';
+import { KeyedDebouncer } from './debounce';
+import { MODEL_CONFIG_LANGUAGES } from '../analysis/eligibility';
+import { DocumentStates } from '../analysis/documentStates';
+import type { DocumentInput, DocumentView } from '../analysis/documentStates';
 
 /** How long typing must pause before a document is re-analysed for diagnostics. */
 export const UPDATE_DELAY_MS = 300;

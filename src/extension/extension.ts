@@ -17,7 +17,7 @@ import { HoverProvider } from './hover';
 import { createLog, errorMessage } from './log';
 import type { Log } from './log';
 import { registerPanelSerializer } from './panel';
-import { MODEL_CONFIG_LANGUAGES } from './pure/detect';
+import { MODEL_CONFIG_LANGUAGES } from '../analysis/eligibility';
 import type { Services } from './services';
 import { StatusBar } from './statusBar';
 

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
 import { guardedAsync } from './log';
-import { COMMAND_IDS } from './pure/commandIds';
+import { COMMAND_IDS } from './contributions/commandIds';
 
 /** The hover provider for model configs. */
 export class HoverProvider implements vscode.HoverProvider {

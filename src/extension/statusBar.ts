@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ActiveConfigTracker, ActiveConfig } from './activeConfig';
-import { CommandId } from './pure/commandIds';
+import { CommandId } from './contributions/commandIds';
 
 /** Owns the status bar item. */
 export class StatusBar implements vscode.Disposable {

@@ -4,7 +4,88 @@
  * final. The worker announces itself with `ready` before the first request is posted.
  */
 import type { HoverContent } from '../core/hover';
-import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from '../analysis/store';
+import type { LineRange } from '../core/parse';
+import type { KvLensSettings } from '../core/settings';
+import type { ConfigSummary } from '../core/summary';
+import type { Finding, KvReport, ModelDescription } from '../core/types';
+
+/** A new version of a document, with its text. */
+export interface UpdateRequest {
+  key: string;
+  version: number;
+  text: string;
+  /** Matched `kvLens.extraGlobs`: analysed, and treated as a model config, whatever the content says. */
+  glob: boolean;
+  settings: KvLensSettings;
+}
+
+/** A version the store already holds, asked for again (new settings, a glob added). */
+export interface SnapshotRequest {
+  key: string;
+  version: number;
+  glob: boolean;
+  settings: KvLensSettings;
+}
+
+/** One edit, as the editor reports it: replace `length` characters at `offset` (in the text as it is then) with `text`. */
+export interface TextChange {
+  offset: number;
+  length: number;
+  text: string;
+}
+
+/**
+ * A new version given as the edits from a version the store holds, so a large document's text crosses
+ * to the worker once, when it opens, and each edit after that costs what the edit is, not what the file is.
+ */
+export interface PatchRequest {
+  key: string;
+  baseVersion: number;
+  version: number;
+  /** Applied one after the other, each to the text the previous one left (the editor's order). */
+  changes: TextChange[];
+  glob: boolean;
+  settings: KvLensSettings;
+}
+
+/** A hover request on a version the store holds. */
+export interface HoverRequest {
+  key: string;
+  version: number;
+  offset: number;
+  glob: boolean;
+  settings: KvLensSettings;
+  documentUri: string;
+}
+
+/** A finding with the line/column range it covers in its document. */
+export interface LocatedFinding extends Finding {
+  lines: LineRange;
+}
+
+/** Everything the editor surfaces need about one version under one set of settings; plain data. */
+export interface DocumentSnapshot {
+  key: string;
+  version: number;
+  /** The text sniff found no model-config key and no glob named the file: not parsed (the text is kept, for edits). */
+  sniffedOut: boolean;
+  /** True when this answer ran the analysis (a new version, or a glob added after the sniff said no). */
+  analysed: boolean;
+  isModelConfig: boolean;
+  model?: ModelDescription;
+  /** Why there is no model (syntax error, not a model config, no attention fields). */
+  error?: string;
+  /** Offset of the document's root value (where the summary lens sits). */
+  rootOffset: number;
+  /** True when the document was read in outline (over 1 MiB). */
+  outline: boolean;
+  findings: LocatedFinding[];
+  kv?: KvReport;
+  summary?: ConfigSummary;
+  /** Milliseconds the store spent on this answer (analysis, lint, KV, line ranges). */
+  elapsedMs: number;
+}
+
 
 export interface UpdateMessage extends UpdateRequest {
   type: 'update';

@@ -11,10 +11,10 @@ import { test } from 'node:test';
 import { LocalBackend } from '../../src/analysis/backend';
 import { AnalysisWorkerClient } from '../../src/analysis/client';
 import { AnalysisStore, applyChanges } from '../../src/analysis/store';
-import type { DocumentSnapshot, TextChange } from '../../src/analysis/store';
+import type { DocumentSnapshot, TextChange } from '../../src/shared/analysisProtocol';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
-import { DocumentStates } from '../../src/extension/pure/documentStates';
-import type { DocumentInput } from '../../src/extension/pure/documentStates';
+import { DocumentStates } from '../../src/analysis/documentStates';
+import type { DocumentInput } from '../../src/analysis/documentStates';
 import { rng } from '../fuzz/fuzz';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { AnalysisFailedError, LocalBackend, SupersededError } from '../../src/analysis/backend';
 import { AnalysisWorkerClient } from '../../src/analysis/client';
-import type { DocumentSnapshot, UpdateRequest } from '../../src/analysis/store';
+import type { DocumentSnapshot, UpdateRequest } from '../../src/shared/analysisProtocol';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
-import { DocumentStates } from '../../src/extension/pure/documentStates';
-import type { DocumentInput } from '../../src/extension/pure/documentStates';
+import { DocumentStates } from '../../src/analysis/documentStates';
+import type { DocumentInput } from '../../src/analysis/documentStates';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 const CONFIGS = FIXTURE_CONFIGS;

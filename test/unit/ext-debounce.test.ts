@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KeyedDebouncer } from '../../src/extension/pure/debounce';
+import { KeyedDebouncer } from '../../src/extension/debounce';
 
 test('debounce: only the last action per key runs, after the delay', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });

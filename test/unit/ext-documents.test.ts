@@ -3,12 +3,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
-import { eligibility } from '../../src/extension/pure/detect';
+import { eligibility } from '../../src/analysis/eligibility';
 import { LocalBackend } from '../../src/analysis/backend';
 import { AnalysisStore, coreEngine } from '../../src/analysis/store';
 import type { Engine } from '../../src/analysis/store';
-import { DocumentStates } from '../../src/extension/pure/documentStates';
-import type { DocumentInput } from '../../src/extension/pure/documentStates';
+import { DocumentStates } from '../../src/analysis/documentStates';
+import type { DocumentInput } from '../../src/analysis/documentStates';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 const CONFIGS = FIXTURE_CONFIGS;

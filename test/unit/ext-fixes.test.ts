@@ -7,8 +7,10 @@ import { analyzeText } from '../../src/core/analyze';
 import { lint } from '../../src/core/lint';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { Finding } from '../../src/core/types';
-import { DIAGNOSTIC_SOURCE, findingFor, toDiagnosticData } from '../../src/extension/pure/diagnosticData';
-import { detectFormatting, fixEdits } from '../../src/extension/pure/fixEdits';
+import { DIAGNOSTIC_SOURCE, findingFor, toDiagnosticData } from '../../src/extension/diagnosticData';
+import { AnalysisStore } from '../../src/analysis/store';
+import type { LocatedFinding } from '../../src/shared/analysisProtocol';
+import { detectFormatting, fixEdits } from '../../src/extension/fixEdits';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 const CONFIGS = FIXTURE_CONFIGS;
@@ -27,17 +29,21 @@ const BROKEN: { name: string; code: string; text: string }[] = [
 
 const lintOf = (text: string) => lint(analyzeText(text), DEFAULT_SETTINGS);
 
-function only(findings: Finding[], code: string): Finding {
+function only<F extends Finding>(findings: F[], code: string): F {
   const f = findings.find((x) => x.code === code);
   assert.ok(f, `expected ${code}, got ${findings.map((x) => x.code).join(', ') || 'nothing'}`);
   return f;
 }
 
+function located(text: string): LocatedFinding[] {
+  return new AnalysisStore().update({ key: 'k', version: 1, text, glob: false, settings: DEFAULT_SETTINGS }).findings;
+}
+
 test('diagnostic data: ranges point at the offending value, with the stable code and source', () => {
   const text = BROKEN[0]!.text;
-  const analysis = analyzeText(text);
-  const finding = only(lint(analysis, DEFAULT_SETTINGS), 'kv-lens.kv-heads-not-divisor');
-  const data = toDiagnosticData(finding, analysis.parsed.lineStarts);
+  // The findings the diagnostics collection is given: located by the analysis store.
+  const finding = only(located(text), 'kv-lens.kv-heads-not-divisor');
+  const data = toDiagnosticData(finding);
   const lines = text.split('\n');
   const line = lines[data.range.startLine]!;
   assert.equal(line.slice(data.range.startCharacter, data.range.endCharacter), '6');
@@ -51,8 +57,7 @@ test('diagnostic data: ranges point at the offending value, with the stable code
 
 test('diagnostic data: CRLF files map to the same lines', () => {
   const crlf = BROKEN[0]!.text.replace(/\n/g, '\r\n');
-  const analysis = analyzeText(crlf);
-  const data = toDiagnosticData(only(lint(analysis, DEFAULT_SETTINGS), 'kv-lens.kv-heads-not-divisor'), analysis.parsed.lineStarts);
+  const data = toDiagnosticData(only(located(crlf), 'kv-lens.kv-heads-not-divisor'));
   const line = crlf.split('\r\n')[data.range.startLine]!;
   assert.equal(line.slice(data.range.startCharacter, data.range.endCharacter), '6');
 });

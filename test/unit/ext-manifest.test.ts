@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HOVER_COMMANDS } from '../../src/core/hover';
+import { HOVER_COMMANDS } from '../../src/core/hover-markdown';
 import { LINT_RULES } from '../../src/core/lint-rules';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
-import { COMMAND_IDS, CONTEXT_IS_MODEL_CONFIG, CommandId } from '../../src/extension/pure/commandIds';
-import { injectionGrammar, modelConfigSchema } from '../../src/extension/pure/jsonAssets';
-import { activationEvents, capabilities, contributes } from '../../src/extension/pure/manifest';
-import { readSettings } from '../../src/extension/pure/settings';
+import { COMMAND_IDS, CONTEXT_IS_MODEL_CONFIG, CommandId } from '../../src/extension/contributions/commandIds';
+import { injectionGrammar, modelConfigSchema } from '../../src/extension/contributions/jsonAssets';
+import { activationEvents, capabilities, contributes } from '../../src/extension/contributions/manifest';
+import { readSettings } from '../../src/extension/settingsReader';
 
 const ROOT = join(__dirname, '../..');
 const json = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
 const pkg = json('package.json');
-const regenerate = 'run `node --import tsx src/extension/pure/manifestWriter.ts`';
+const regenerate = 'run `npm run write:manifest`';
 
 test('manifest: package.json and the generated files are up to date with the tables', () => {
   assert.deepEqual(pkg.contributes, contributes(), `contributes drifted: ${regenerate}`);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CONFIG_FIELDS, LAYER_TYPE_VALUES } from '../../src/extension/pure/configFields';
-import { KEY_SCOPE, LAYER_TYPE_SCOPE, injectionGrammar, modelConfigSchema } from '../../src/extension/pure/jsonAssets';
+import { CONFIG_FIELDS, LAYER_TYPE_VALUES } from '../../src/extension/contributions/configFields';
+import { KEY_SCOPE, LAYER_TYPE_SCOPE, injectionGrammar, modelConfigSchema } from '../../src/extension/contributions/jsonAssets';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 /** Keywords that only describe or complete; anything else could put a problem on somebody's config.json. */

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import type { KvLensSettings } from '../../src/core/settings';
-import { parseChoice, presetsFor } from '../../src/extension/pure/choices';
-import { SETTING_KEYS, changedKeys, kvOptionsFromSettings, readSettings, settingIds } from '../../src/extension/pure/settings';
+import { parseChoice, presetsFor } from '../../src/extension/commands/choices';
+import { SETTING_KEYS, changedKeys, readSettings, settingIds } from '../../src/extension/settingsReader';
+import { kvOptionsFromSettings } from '../../src/core/settings';
 
 const from = (raw: Record<string, unknown>) => readSettings((key) => raw[key]);
 

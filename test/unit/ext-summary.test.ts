@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { analyzeText } from '../../src/core/analyze';
 import { computeKv } from '../../src/core/kv';
 import type { BenchReport, BenchResult } from '../../src/shared/benchProtocol';
-import { toPanelRun } from '../../src/extension/pure/benchToPanel';
-import { summarize } from '../../src/extension/pure/summary';
+import { toPanelRun } from '../../src/extension/panel/benchToPanel';
+import { summarize } from '../../src/core/summary';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 const CONFIGS = FIXTURE_CONFIGS;

@@ -10,7 +10,7 @@ import { BenchResultStore } from '../bench/resultStore';
 import { runBenchmarkCommand } from '../bench/runBenchmarkCommand';
 import type { BenchmarkOutcome } from '../bench/runBenchmarkCommand';
 import { KvLensPanel } from '../panel';
-import { toPanelRun } from '../pure/benchToPanel';
+import { toPanelRun } from '../panel/benchToPanel';
 import type { Services } from '../services';
 import { targetDocument } from './target';
 

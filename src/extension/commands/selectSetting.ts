@@ -7,9 +7,9 @@ import { formatBytes, formatTokens } from '../../core/format';
 import { computeKv } from '../../core/kv';
 import type { KvLensSettings } from '../../core/settings';
 import type { ModelDescription } from '../../core/types';
-import { parseChoice, presetsFor } from '../pure/choices';
-import type { SelectableKey } from '../pure/choices';
-import { kvOptionsFromSettings } from '../pure/settings';
+import { parseChoice, presetsFor } from './choices';
+import type { SelectableKey } from './choices';
+import { kvOptionsFromSettings } from '../../core/settings';
 import type { Services } from '../services';
 
 const TITLES: Record<SelectableKey, string> = {

@@ -1,7 +1,7 @@
 /** "Set Rule Severity": changes `kvLens.ruleSeverities` for one rule (the "turn this rule off" quick fix uses it). */
 import * as vscode from 'vscode';
 import type { RuleSeverity } from '../../core/settings';
-import { RULE_SEVERITIES } from '../pure/settings';
+import { RULE_SEVERITIES } from '../settingsReader';
 import type { Services } from '../services';
 
 /** Sets `code` to `severity` (asking for what is missing); resolves to the severity set, or undefined. */

@@ -1,6 +1,6 @@
 /** The `kvLens.*` settings the panel's controls start from, read through the shared settings reader. */
 import * as vscode from 'vscode';
-import { SETTINGS_SECTION, readSettings } from '../pure/settings';
+import { SETTINGS_SECTION, readSettings } from '../settingsReader';
 import type { PanelSettings } from '../../shared/panelProtocol';
 
 const PANEL_KEYS = ['context', 'batch', 'kvDtype', 'tensorParallel', 'gpuMemoryGiB'] as const satisfies readonly (keyof PanelSettings)[];

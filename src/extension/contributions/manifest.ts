@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS } from '../../core/settings';
 import { PANEL_VIEW_TYPE } from '../../shared/panelProtocol';
 import { CONTEXT_IS_MODEL_CONFIG, CommandId } from './commandIds';
 import { GRAMMAR_SCOPE } from './jsonAssets';
-import { RULE_SEVERITIES, SETTINGS_SECTION } from './settings';
+import { RULE_SEVERITIES, SETTINGS_SECTION } from '../settingsReader';
 
 const CATEGORY = 'KV Lens';
 const MODEL_CONFIG = `${CONTEXT_IS_MODEL_CONFIG} && resourceLangId =~ /^jsonc?$/`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { firstMatchingGlob, globToRegExp, matchesGlob } from '../../src/extension/pure/glob';
+import { firstMatchingGlob, matchesGlob } from '../../src/analysis/eligibility';
 
 const inWorkspace = (relativePath: string) => ({ path: `/home/me/proj/${relativePath}`, relativePath });
 
@@ -32,7 +32,9 @@ test('glob: braces, classes, ? and regex metacharacters', () => {
   assert.equal(matchesGlob('conf?g.json', inWorkspace('config.json')), true);
   assert.equal(matchesGlob('a+b(1).json', inWorkspace('a+b(1).json')), true);
   assert.equal(matchesGlob('a+b(1).json', inWorkspace('aab1.json')), false);
-  assert.equal(globToRegExp('**').test('any/thing/at/all'), true);
+  assert.equal(matchesGlob('v[!0-9].json', inWorkspace('va.json')), true);
+  assert.equal(matchesGlob('/**', { path: '/any/thing/at/all' }), true);
+  assert.equal(matchesGlob('*.json', inWorkspace('.hidden.json')), true);
 });
 
 test('glob: Windows separators and blank globs', () => {

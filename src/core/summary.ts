@@ -2,9 +2,9 @@
  * The one-line summaries the CodeLens, the status bar and "Copy Summary" show, from the core's model
  * description and KV report. Words only; every number comes from the core.
  */
-import { describeGrouping } from '../../core/describe';
-import { formatBytes, formatTokens } from '../../core/format';
-import type { KvReport, ModelDescription } from '../../core/types';
+import { describeGrouping } from './describe';
+import { formatBytes, formatTokens } from './format';
+import type { KvReport, ModelDescription } from './types';
 
 /** A model config's summary in the shapes the editor surfaces need. */
 export interface ConfigSummary {

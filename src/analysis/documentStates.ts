@@ -7,16 +7,16 @@
  * never holds the extension host. Either way this cache sees plain snapshots, reads a document's text
  * at most once per version, and asks again only when settings change (the backend keeps the analysis).
  */
-import type { HoverContent } from '../../core/hover';
-import type { KvLensSettings } from '../../core/settings';
-import { DEFAULT_SETTINGS } from '../../core/settings';
-import type { KvReport, ModelDescription } from '../../core/types';
-import { AnalysisFailedError, LocalBackend, SupersededError } from '../../analysis/backend';
-import type { AnalysisBackend } from '../../analysis/backend';
-import type { DocumentSnapshot, LocatedFinding, TextChange } from '../../analysis/store';
-import { eligibility } from './detect';
-import type { DocumentFacts, Eligibility } from './detect';
-import type { ConfigSummary } from './summary';
+import type { HoverContent } from '../core/hover';
+import type { KvLensSettings } from '../core/settings';
+import { DEFAULT_SETTINGS } from '../core/settings';
+import type { KvReport, ModelDescription } from '../core/types';
+import { AnalysisFailedError, LocalBackend, SupersededError } from './backend';
+import type { AnalysisBackend } from './backend';
+import type { DocumentSnapshot, LocatedFinding, TextChange } from '../shared/analysisProtocol';
+import { eligibility } from './eligibility';
+import type { DocumentFacts, Eligibility } from './eligibility';
+import type { ConfigSummary } from '../core/summary';
 
 /** Documents at least this long (in UTF-16 code units) are analysed off the extension host's thread. */
 export const OFF_THREAD_CHARS = 64 * 1024;

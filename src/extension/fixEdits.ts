@@ -4,7 +4,7 @@
  */
 import { modify } from 'jsonc-parser';
 import type { Edit, FormattingOptions } from 'jsonc-parser';
-import type { FindingFix } from '../../core/types';
+import type { FindingFix } from '../core/types';
 
 /** The file's own indentation and line ending, so inserted text looks like its neighbours. */
 export function detectFormatting(text: string): FormattingOptions {

@@ -1,12 +1,12 @@
 /**
  * Writes the editor layer's package.json keys from manifest.ts, leaving every other key as it is, and the
  * JSON schema and injection grammar from jsonAssets.ts.
- * Run from the repository root after changing commands, settings or lint rules: `node --import tsx src/extension/pure/manifestWriter.ts`.
+ * Run from the repository root after changing commands, settings or lint rules: `npm run write:manifest`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { injectionGrammar, modelConfigSchema } from './jsonAssets';
-import { activationEvents, capabilities, contributes } from './manifest';
+import { injectionGrammar, modelConfigSchema } from '../src/extension/contributions/jsonAssets';
+import { activationEvents, capabilities, contributes } from '../src/extension/contributions/manifest';
 
 const path = resolve(process.cwd(), 'package.json');
 const pkg = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

@@ -2,10 +2,9 @@
  * Reading `kvLens.*` settings into the core's `KvLensSettings`, validating every value so a typo in
  * settings.json degrades to the default (with a message for the log) instead of a wrong number.
  */
-import { DEFAULT_SETTINGS } from '../../core/settings';
-import type { KvLensSettings, RuleSeverity } from '../../core/settings';
-import { KV_DTYPES } from '../../core/dtype';
-import type { KvOptions } from '../../core/types';
+import { DEFAULT_SETTINGS } from '../core/settings';
+import type { KvLensSettings, RuleSeverity } from '../core/settings';
+import { KV_DTYPES } from '../core/dtype';
 
 /** The configuration section; every key of `KvLensSettings` lives under it. */
 export const SETTINGS_SECTION = 'kvLens';
@@ -75,14 +74,6 @@ function readRuleSeverities(raw: unknown, problems: string[]): Record<string, Ru
 
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
-}
-
-/** The KV arithmetic's options for these settings: 0 context and `auto` dtype mean "the model's own". */
-export function kvOptionsFromSettings(settings: KvLensSettings): KvOptions {
-  const options: KvOptions = { batch: settings.batch, tp: settings.tensorParallel };
-  if (settings.context > 0) options.context = settings.context;
-  if (settings.kvDtype !== 'auto') options.kvDtype = settings.kvDtype;
-  return options;
 }
 
 /** Full setting ids (`kvLens.context`, ...), for `affectsConfiguration`. */
