@@ -2,18 +2,11 @@
  * Is this JSON a model config? Decided by content, so that tsconfig.json, package.json and VS Code's own
  * settings get nothing: a model config names its model (`model_type`, `architectures`) or its attention.
  */
-import { NESTED_PARTS } from './normalise';
+import { MODEL_KEYS, NESTED_PARTS } from './vocabulary';
 import type { ParsedConfig } from './parse';
 import { getNodeValue } from 'jsonc-parser';
 
-/** Top-level keys that only model configs carry. */
-const MODEL_KEYS = new Set([
-  'model_type', 'architectures', 'num_attention_heads', 'n_head', 'n_heads', 'num_key_value_heads', 'n_head_kv',
-  'num_hidden_layers', 'n_layer', 'kv_lora_rank', 'hybrid_override_pattern', 'ssm_state_size', 'state_size',
-  ...NESTED_PARTS,
-]);
-
-/** Cheap test on the parsed top level: one of the keys above with a plausible value. */
+/** Cheap test on the parsed top level: one of the vocabulary's detecting keys with a plausible value. */
 export function looksLikeModelConfig(parsed: ParsedConfig): boolean {
   const root = parsed.root;
   if (!root || root.type !== 'object') return false;

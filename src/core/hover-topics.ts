@@ -9,6 +9,7 @@ import { pathToString, valueAt } from './parse';
 import type { KvLensSettings } from './settings';
 import type { Derived, JsonPath, KvOptions, KvReport, ModelDescription } from './types';
 import { divisors, groupingMap, withKvHeads } from './whatif';
+import type { Topic } from './vocabulary';
 import { codeBlock, esc, table, times } from './hover-markdown';
 import { HOVER_COMMANDS } from './hover-markdown';
 import type { CommandLinks } from './hover-markdown';
@@ -22,30 +23,6 @@ export interface HoverTarget {
   /** Index into a list value (layer_types entry). */
   entry?: number;
 }
-
-/** What a key is about. */
-export type Topic = 'kvHeads' | 'queryHeads' | 'headDim' | 'hidden' | 'layers' | 'context' | 'window' | 'layerTypes' | 'dtype' | 'mla' | 'perLayerHeads' | 'part' | 'summary';
-
-const KEYS: Record<Topic, string[]> = {
-  kvHeads: ['num_key_value_heads', 'num_kv_heads', 'n_head_kv', 'kv_n_heads', 'multi_query_group_num', 'multi_query', 'multi_query_attention'],
-  queryHeads: ['num_attention_heads', 'n_head', 'n_heads', 'num_heads', 'decoder_attention_heads'],
-  headDim: ['head_dim', 'kv_channels', 'd_kv', 'attention_head_dim', 'hidden_size_per_head'],
-  hidden: ['hidden_size', 'n_embd', 'd_model'],
-  layers: ['num_hidden_layers', 'n_layer', 'n_layers', 'num_layers', 'decoder_layers', 'num_decoder_layers'],
-  context: ['max_position_embeddings', 'n_positions', 'n_ctx', 'seq_length', 'max_sequence_length', 'max_seq_len', 'model_max_length'],
-  window: ['sliding_window', 'sliding_window_size', 'use_sliding_window', 'sliding_window_pattern', 'max_window_layers', 'attention_chunk_size'],
-  layerTypes: ['layer_types', 'full_attention_interval', 'hybrid_override_pattern', 'sliding_window_layout', 'hybrid_layer_pattern', 'layers_block_type', 'attn_type_list', 'block_configs'],
-  dtype: ['torch_dtype', 'dtype'],
-  mla: ['kv_lora_rank', 'q_lora_rank', 'qk_rope_head_dim', 'qk_nope_head_dim', 'v_head_dim', 'qk_head_dim', 'index_head_dim', 'index_n_heads'],
-  perLayerHeads: ['num_global_key_value_heads', 'global_head_dim', 'swa_num_key_value_heads', 'swa_head_dim', 'swa_num_attention_heads', 'swa_v_head_dim', 'attention_k_eq_v', 'num_kv_shared_layers'],
-  part: ['text_config', 'llm_config', 'language_config', 'language_model_config', 'text_model_config'],
-  summary: ['model_type', 'architectures'],
-};
-
-/** Topic by key name. */
-export const TOPIC_OF_KEY: Map<string, Topic> = new Map(
-  (Object.entries(KEYS) as [Topic, string[]][]).flatMap(([topic, keys]) => keys.map((k): [string, Topic] => [k, topic])),
-);
 
 const KIND_WORDS: Record<string, string> = {
   MHA: 'multi-head attention',

@@ -8,8 +8,10 @@ import { locate } from './parse';
 import type { KvLensSettings } from './settings';
 import type { JsonPath, SourceRange } from './types';
 import { CommandLinks, esc } from './hover-markdown';
-import { HoverTopics, TOPIC_OF_KEY } from './hover-topics';
-import type { HoverTarget, Topic } from './hover-topics';
+import { HoverTopics } from './hover-topics';
+import type { HoverTarget } from './hover-topics';
+import { TOPIC_OF_KEY } from './vocabulary';
+import type { Topic } from './vocabulary';
 
 /** A hover: markdown, the source range it applies to, and the command ids its links use (to be trusted). */
 export interface HoverContent {

@@ -6,28 +6,22 @@
 import { getNodeValue } from 'jsonc-parser';
 import { nodeAt, pathToString } from './parse';
 import type { ParsedConfig } from './parse';
-import { NESTED_PARTS } from './normalise';
+import { NESTED_PARTS, aliasPaths } from './vocabulary';
+import type { Quantity as VocabularyQuantity } from './vocabulary';
 import type { JsonPath, ModelDescription } from './types';
 
-/** A quantity several field names can spell. */
-export type Quantity =
-  | 'queryHeads'
-  | 'kvHeads'
-  | 'hiddenSize'
-  | 'headDim'
-  | 'numLayers'
-  | 'maxContext'
-  | 'slidingWindow';
+/** The quantities lint checks as sizes (positive integers, aliases that agree). */
+export type Quantity = Exclude<VocabularyQuantity, 'stateSize'>;
 
-/** Field names per quantity, in the order transformers' config classes prefer them. Paths are relative to a part. */
+/** Field names per quantity, in the vocabulary's read order. Paths are relative to a part. */
 export const ALIASES: Record<Quantity, JsonPath[]> = {
-  queryHeads: [['num_attention_heads'], ['n_head'], ['n_heads'], ['num_heads'], ['decoder_attention_heads']],
-  kvHeads: [['num_key_value_heads'], ['num_kv_heads'], ['n_head_kv'], ['attn_config', 'kv_n_heads'], ['multi_query_group_num']],
-  hiddenSize: [['hidden_size'], ['n_embd'], ['d_model']],
-  headDim: [['head_dim'], ['kv_channels'], ['d_kv'], ['attention_head_dim'], ['hidden_size_per_head']],
-  numLayers: [['num_hidden_layers'], ['n_layer'], ['n_layers'], ['num_layers'], ['decoder_layers']],
-  maxContext: [['max_position_embeddings'], ['n_positions'], ['max_sequence_length'], ['seq_length'], ['max_seq_len'], ['n_ctx'], ['model_max_length']],
-  slidingWindow: [['sliding_window'], ['sliding_window_size']],
+  queryHeads: aliasPaths('queryHeads'),
+  kvHeads: aliasPaths('kvHeads'),
+  hiddenSize: aliasPaths('hiddenSize'),
+  headDim: aliasPaths('headDim'),
+  numLayers: aliasPaths('numLayers'),
+  maxContext: aliasPaths('maxContext'),
+  slidingWindow: aliasPaths('slidingWindow'),
 };
 
 /** Quantities whose aliases, when two are written, must agree (maxContext's names mean different things). */

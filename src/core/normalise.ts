@@ -12,9 +12,8 @@ import { convState, linearState, mambaState } from './state';
 import type { StateSize } from './state';
 import type { AttentionKind, Derived, EncoderDecoderSpec, ExpertsSpec, LayerSpec, MlaSpec, ModelDescription } from './types';
 import { modelDtype } from './dtype';
+import { NESTED_PARTS, aliasKeys } from './vocabulary';
 
-/** Keys under which wrappers nest the language model, in order of preference. */
-export const NESTED_PARTS = ['text_config', 'llm_config', 'language_config', 'language_model_config', 'text_model_config'];
 
 /** Why a config could not be described. */
 export class NotAModelConfig extends Error {}
@@ -29,12 +28,15 @@ export function selectPart(parsed: ParsedConfig): { reader: FieldReader; part: s
   return { reader: top, part: '' };
 }
 
-const QUERY_HEADS = ['num_attention_heads', 'n_head', 'n_heads', 'num_heads', 'decoder_attention_heads'];
-const HIDDEN = ['hidden_size', 'n_embd', 'd_model'];
-const LAYERS = ['num_hidden_layers', 'n_layer', 'n_layers', 'num_layers', 'decoder_layers'];
-const HEAD_DIM = ['head_dim', 'kv_channels', 'd_kv', 'attention_head_dim', 'hidden_size_per_head'];
-const MAX_CONTEXT = ['max_position_embeddings', 'n_positions', 'n_ctx', 'seq_length', 'max_sequence_length', 'max_seq_len', 'model_max_length'];
-const STATE_FIELDS = ['ssm_state_size', 'state_size', 'mamba_d_state'];
+// Aliases in read order, from the vocabulary.
+const QUERY_HEADS = aliasKeys('queryHeads');
+const HIDDEN = aliasKeys('hiddenSize');
+const LAYERS = aliasKeys('numLayers');
+const HEAD_DIM = aliasKeys('headDim');
+const MAX_CONTEXT = aliasKeys('maxContext');
+const STATE_FIELDS = aliasKeys('stateSize');
+const KV_HEADS_DIRECT = aliasKeys('kvHeads');
+const SLIDING_WINDOW = aliasKeys('slidingWindow');
 
 /** Normalises a parsed config. Throws NotAModelConfig when there is no language model to describe. */
 export function normalise(parsed: ParsedConfig): ModelDescription {
@@ -128,7 +130,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   if (mla) notes.push(`MLA: each layer caches one latent of ${mla.kvLoraRank.value} + ${mla.qkRopeHeadDim.value} = ${mla.latent} values per token (vLLM, SGLang, llama.cpp); num_key_value_heads is not used.`);
 
   // Windows: a window applies only when the architecture uses it (Qwen's use_sliding_window: false).
-  const windowHit = r.positiveInt('sliding_window', 'sliding_window_size', 'swa_window');
+  const windowHit = r.positiveInt(...SLIDING_WINDOW);
   const useWindow = r.bool('use_sliding_window');
   let window = windowHit?.value;
   if (windowHit && useWindow?.value === false) window = undefined;
@@ -191,7 +193,7 @@ function readKvHeads(r: FieldReader, q: Derived<number>, typeDefault: number | u
   const attnConfig = r.child('attn_config');
   const mqa = r.bool('multi_query');
   const newArch = r.bool('new_decoder_architecture');
-  const direct = r.positiveInt('num_key_value_heads', 'num_kv_heads', 'n_head_kv');
+  const direct = r.positiveInt(...KV_HEADS_DIRECT);
   if (mqa?.value === true && newArch?.value !== true && !direct) return computed(1, [fromField(mqa)], 'multi_query: true means one KV head');
   if (direct) return fromField(direct);
   const mpt = attnConfig?.positiveInt('kv_n_heads');
@@ -201,7 +203,7 @@ function readKvHeads(r: FieldReader, q: Derived<number>, typeDefault: number | u
   if (glm && glmOn?.value !== false) return fromField(glm, glmOn ? undefined : 'multi_query_group_num without multi_query_attention');
   if (mqa?.value === true) return computed(1, [fromField(mqa)], 'multi_query: true means one KV head');
   if (typeDefault !== undefined && q.defaulted) return defaulted(typeDefault, `absent: ${source} default`);
-  const explicitNull = ['num_key_value_heads', 'num_kv_heads', 'n_head_kv'].find((k) => r.raw(k) === null);
+  const explicitNull = KV_HEADS_DIRECT.find((k) => r.raw(k) === null);
   return { value: q.value, from: q.from, defaulted: true, note: `${explicitNull ? `${r.name(explicitNull)} is null` : 'no KV-head field'}: MHA, as transformers defaults (KV heads = query heads)` };
 }
 

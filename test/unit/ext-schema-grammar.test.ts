@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CONFIG_FIELDS, LAYER_TYPE_VALUES } from '../../src/extension/contributions/configFields';
+import { DOCUMENTED_FIELDS as CONFIG_FIELDS, LAYER_TYPE_VALUES } from '../../src/core/vocabulary';
 import { KEY_SCOPE, LAYER_TYPE_SCOPE, injectionGrammar, modelConfigSchema } from '../../src/extension/contributions/jsonAssets';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
