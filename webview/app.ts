@@ -4,10 +4,13 @@
  * persist across redraws so keyboard focus is never lost.
  */
 import { formatBytes, formatTokens } from '../src/core/format';
+import { DEFAULT_SETTINGS, kvChoices } from '../src/core/settings';
 import { whatIf } from '../src/core/whatif';
 import { RequestTracker, type ReplyEnvelope } from '../src/shared/messaging';
 import {
+  isPanelPersistedState,
   isToPanelMessage,
+  persistedControls,
   type FromPanelMessage,
   type PanelBenchmarkRun,
   type PanelControls,
@@ -32,11 +35,7 @@ export interface WebviewApi {
   setState(state: PanelPersistedState): void;
 }
 
-const DEFAULT_CONTROLS: PanelControls = { kvDtype: 'auto', tp: 1, gpuMemGiB: 80, batch: 1, context: 0 };
-
-function controlsFromSettings(settings: PanelSettings): PanelControls {
-  return { kvDtype: settings.kvDtype, tp: settings.tensorParallel, gpuMemGiB: settings.gpuMemoryGiB, batch: settings.batch, context: settings.context };
-}
+const DEFAULT_CONTROLS: PanelControls = kvChoices(DEFAULT_SETTINGS);
 
 function section(id: string, title: string, ...children: HTMLElement[]): { root: HTMLElement; body: HTMLElement } {
   const body = h('div', { class: 'section-body' }, ...children);
@@ -51,6 +50,8 @@ export class PanelApp {
   private controls: PanelControls = { ...DEFAULT_CONTROLS };
   private settings: PanelSettings | undefined;
   private benchmarks: PanelBenchmarkRun | undefined;
+  /** True from a reload that restored the user's controls until the first settings message. */
+  private restoredControls = false;
   private lastGood: ModelView | undefined;
   private readonly analyse = memoAnalyse();
 
@@ -115,22 +116,21 @@ export class PanelApp {
   }
 
   private restore(state: unknown): void {
-    if (typeof state !== 'object' || state === null || (state as { v?: unknown }).v !== 1) {
-      this.refresh();
-      return;
+    if (isPanelPersistedState(state)) {
+      this.uri = state.uri;
+      const controls = persistedControls(state);
+      if (controls) {
+        this.controls = { ...DEFAULT_CONTROLS, ...controls };
+        // The settings that arrive next seed only the controls the user never set here.
+        this.restoredControls = true;
+      }
     }
-    const st = state as PanelPersistedState;
-    this.uri = st.uri;
-    this.displayName = st.displayName ?? '';
-    this.text = st.text;
-    if (st.controls) this.controls = { ...DEFAULT_CONTROLS, ...st.controls };
-    this.settings = st.settings;
-    this.benchmarks = st.benchmarks;
     this.refresh();
   }
 
+  /** Only what a reload needs: the config and the controls (the extension resends the rest on `ready`). */
   private persist(): void {
-    this.api.setState({ v: 1, uri: this.uri, displayName: this.displayName, text: this.text, controls: this.controls, benchmarks: this.benchmarks, settings: this.settings });
+    if (this.uri) this.api.setState({ v: 2, uri: this.uri, controls: this.controls });
   }
 
   private onMessage(message: ToPanelMessage): void {
@@ -143,12 +143,15 @@ export class PanelApp {
       case 'settings': {
         // Settings seed the controls; afterwards only a setting that changed overrides its control, so the
         // resend after a reload (or a change to another setting) keeps what the user picked in the panel.
-        const next = controlsFromSettings(message.settings);
-        if (!this.settings) {
+        const next = kvChoices(message.settings);
+        if (this.restoredControls) {
+          // After a reload the user's controls stand; later setting changes apply as usual.
+          this.restoredControls = false;
+        } else if (!this.settings) {
           this.controls = { ...next, whatIfKvHeads: this.controls.whatIfKvHeads };
         } else {
-          const before = controlsFromSettings(this.settings);
-          for (const key of ['kvDtype', 'tp', 'gpuMemGiB', 'batch', 'context'] as const) {
+          const before = kvChoices(this.settings);
+          for (const key of Object.keys(next) as (keyof PanelSettings)[]) {
             if (before[key] !== next[key]) this.controls = { ...this.controls, [key]: next[key] };
           }
         }

@@ -4,7 +4,8 @@
  * control change.
  */
 import { analyzeText } from '../src/core/analyze';
-import { computeKv } from '../src/core/kv';
+import { computeKv, resolveOptions } from '../src/core/kv';
+import { kvOptionsFromSettings } from '../src/core/settings';
 import { whatIf, withKvHeads } from '../src/core/whatif';
 import { estimateWeights } from '../src/core/weights';
 import { fitBudget } from '../src/core/fit';
@@ -110,12 +111,10 @@ export function gridBatches(chosen: number): number[] {
   return [...new Set([1, 8, 32, 128, chosen])].sort((a, b) => a - b);
 }
 
+/** The controls resolved with the model at hand, by the same core functions every surface uses. */
 function resolve(model: ModelDescription, controls: PanelControls): Resolved {
-  const modelDtype = model.dtype.value as KvDtype;
-  const known: KvDtype[] = ['fp32', 'fp16', 'bf16', 'fp8', 'int8', 'int4', 'q8_0', 'q4_0'];
-  const kvDtype = controls.kvDtype !== 'auto' ? controls.kvDtype : known.includes(modelDtype) ? modelDtype : 'bf16';
-  const context = controls.context > 0 ? controls.context : model.maxContext?.value ?? 4096;
-  return { kvDtype, context, batch: Math.max(1, controls.batch), tp: Math.max(1, controls.tp), gpuMemGiB: controls.gpuMemGiB };
+  const { kvDtype, context, batch, tp } = resolveOptions(model, kvOptionsFromSettings(controls));
+  return { kvDtype, context, batch, tp, gpuMemGiB: controls.gpuMemoryGiB };
 }
 
 function firstSyntaxError(problems: SyntaxProblem[]): SyntaxProblem | undefined {

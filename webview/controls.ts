@@ -55,15 +55,15 @@ export class ControlBar {
 
     this.dtype.addEventListener('change', () => this.onChange({ kvDtype: this.dtype.value as KvDtype | 'auto' }));
     this.context.addEventListener('change', () => this.onChange({ context: Number(this.context.value) || 0 }));
-    this.tp.addEventListener('change', () => this.onChange({ tp: Number(this.tp.value) || 1 }));
-    const numeric = (el: ValueElement, key: 'batch' | 'gpuMemGiB', integer: boolean): void => {
+    this.tp.addEventListener('change', () => this.onChange({ tensorParallel: Number(this.tp.value) || 1 }));
+    const numeric = (el: ValueElement, key: 'batch' | 'gpuMemoryGiB', integer: boolean): void => {
       el.addEventListener('change', () => {
         const n = Number(el.value);
         if (Number.isFinite(n) && n > 0) this.onChange({ [key]: integer ? Math.round(n) : n });
       });
     };
     numeric(this.batch, 'batch', true);
-    numeric(this.gpu, 'gpuMemGiB', false);
+    numeric(this.gpu, 'gpuMemoryGiB', false);
 
     this.element = h(
       'div',
@@ -94,8 +94,8 @@ export class ControlBar {
     setIfChanged(this.dtype, controls.kvDtype);
     setIfChanged(this.context, String(controls.context));
     setIfChanged(this.batch, String(controls.batch));
-    setIfChanged(this.tp, TPS.includes(controls.tp) ? String(controls.tp) : '1');
-    setIfChanged(this.gpu, String(controls.gpuMemGiB));
+    setIfChanged(this.tp, TPS.includes(controls.tensorParallel) ? String(controls.tensorParallel) : '1');
+    setIfChanged(this.gpu, String(controls.gpuMemoryGiB));
   }
 }
 

@@ -6,6 +6,7 @@ import type { Analysis } from './analyze';
 import { formatBytes, formatInt, formatTokens } from './format';
 import { computeKv } from './kv';
 import { pathToString, valueAt } from './parse';
+import { kvOptionsFromSettings } from './settings';
 import type { KvLensSettings } from './settings';
 import type { Derived, JsonPath, KvOptions, KvReport, ModelDescription } from './types';
 import { divisors, groupingMap, withKvHeads } from './whatif';
@@ -71,13 +72,7 @@ export class HoverTopics {
     private readonly settings: KvLensSettings,
     private readonly links: CommandLinks,
   ) {
-    const kvDtype = settings.kvDtype === 'auto' ? undefined : settings.kvDtype;
-    this.opts = {
-      ...(settings.context > 0 ? { context: settings.context } : {}),
-      batch: Math.max(1, settings.batch || 1),
-      ...(kvDtype ? { kvDtype } : {}),
-      tp: Math.max(1, settings.tensorParallel || 1),
-    };
+    this.opts = kvOptionsFromSettings(settings);
   }
 
   /** The cache at the model's maximum context, one sequence, the settings' dtype. */

@@ -60,8 +60,10 @@ export function resolveOptions(model: ModelDescription, opts: KvOptions = {}): R
     context = FALLBACK_CONTEXT;
     contextFrom = 'assumed: the config gives no maximum context';
   }
-  const batch = Math.max(1, Math.floor(opts.batch ?? 1));
-  const tp = Math.max(1, Math.floor(opts.tp ?? 1));
+  // A missing, zero or non-finite count is one.
+  const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? Math.max(1, Math.floor(n)) : 1);
+  const batch = count(opts.batch);
+  const tp = count(opts.tp);
   return { context, batch, kvDtype, tp, ...(opts.blockSize ? { blockSize: opts.blockSize } : {}), dtypeFrom, contextFrom, notes };
 }
 

@@ -36,8 +36,22 @@ export const DEFAULT_SETTINGS: KvLensSettings = {
   extraGlobs: [],
 };
 
-/** The KV arithmetic's options for these settings: 0 context and `auto` dtype mean "the model's own". */
-export function kvOptionsFromSettings(settings: KvLensSettings): KvOptions {
+/**
+ * The settings that choose an operating point: what the hovers, the lens, the panel's controls and the CLI's
+ * flags all set. One type everywhere, under the settings' own names.
+ */
+export type KvChoices = Pick<KvLensSettings, 'context' | 'batch' | 'kvDtype' | 'tensorParallel' | 'gpuMemoryGiB'>;
+
+/** The choices out of a full settings object (the panel's controls start from these). */
+export function kvChoices(settings: KvChoices): KvChoices {
+  return { context: settings.context, batch: settings.batch, kvDtype: settings.kvDtype, tensorParallel: settings.tensorParallel, gpuMemoryGiB: settings.gpuMemoryGiB };
+}
+
+/**
+ * The KV arithmetic's options for these choices: 0 context and `auto` dtype mean "the model's own", which
+ * `resolveOptions` (kv.ts) decides with the model at hand. Every surface goes through this one function.
+ */
+export function kvOptionsFromSettings(settings: Omit<KvChoices, 'gpuMemoryGiB'>): KvOptions {
   const options: KvOptions = { batch: settings.batch, tp: settings.tensorParallel };
   if (settings.context > 0) options.context = settings.context;
   if (settings.kvDtype !== 'auto') options.kvDtype = settings.kvDtype;

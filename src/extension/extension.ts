@@ -16,7 +16,7 @@ import { ModelDocuments } from './documents';
 import { HoverProvider } from './hover';
 import { createLog, errorMessage } from './log';
 import type { Log } from './log';
-import { registerPanelSerializer } from './panel';
+import { Panels } from './panel';
 import { MODEL_CONFIG_LANGUAGES } from '../analysis/eligibility';
 import type { Services } from './services';
 import { StatusBar } from './statusBar';
@@ -54,10 +54,10 @@ function start(context: vscode.ExtensionContext, log: Log): void {
   const active = own(new ActiveConfigTracker(documents));
   own(new StatusBar(active));
   own(trackContextKeys(active));
-  const services: Services = { extension: context, log, settings, documents, diagnostics, active };
   const benchmarks = own(new Benchmarks());
+  const panels = own(new Panels(context, documents, settings, benchmarks.store, log));
+  const services: Services = { extension: context, log, settings, documents, diagnostics, active, panels };
   context.subscriptions.push(...registerCommands(services, benchmarks));
-  registerPanelSerializer(context);
 
   // Hover, quick fixes and lenses are registered on the first model config seen, not for every JSON user.
   let registration: vscode.Disposable | undefined;

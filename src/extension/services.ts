@@ -5,6 +5,7 @@ import type { Settings } from './config';
 import type { Diagnostics } from './diagnostics';
 import type { ModelDocuments } from './documents';
 import type { Log } from './log';
+import type { Panels } from './panel';
 
 /** The extension's long-lived parts. */
 export interface Services {
@@ -14,4 +15,5 @@ export interface Services {
   documents: ModelDocuments;
   diagnostics: Diagnostics;
   active: ActiveConfigTracker;
+  panels: Panels;
 }

@@ -14,15 +14,14 @@
  *
  * Pure types and guards: no `vscode`, no DOM, no node imports.
  */
-import type { KvDtype } from '../core/types';
-import type { KvLensSettings } from '../core/settings';
+import type { KvChoices } from '../core/settings';
 import type { ReplyEnvelope, RequestEnvelope } from './messaging';
 
 /** The webview view type registered for the panel and its serializer (`onWebviewPanel:kvLens.panel`). */
 export const PANEL_VIEW_TYPE = 'kvLens.panel';
 
-/** Settings the panel uses, a subset of {@link KvLensSettings} (controls start from these). */
-export type PanelSettings = Pick<KvLensSettings, 'context' | 'batch' | 'kvDtype' | 'tensorParallel' | 'gpuMemoryGiB'>;
+/** Settings the panel uses: the core's operating-point choices (controls start from these). */
+export type PanelSettings = KvChoices;
 
 // ---------------------------------------------------------------------------------------------
 // Benchmarks (filled by the benchmark feature; the panel only displays them)
@@ -164,28 +163,21 @@ export interface PanelRevealMessage {
 /** Everything the webview posts to the extension. */
 export type FromPanelMessage = PanelReady | RequestEnvelope<PanelExportRequest> | PanelCopyMessage | PanelRevealMessage;
 
-/** The webview's persisted state (`vscode.setState`), which the serializer receives after a reload. */
+/**
+ * The webview's persisted state (`vscode.setState`), which the serializer receives after a reload: which
+ * config, and what the user chose in the controls. Nothing else: the extension resends the text, the
+ * settings and the latest benchmark run on `ready` (persisting a 45 MB text on every control move costs
+ * the webview more than the resend).
+ */
 export interface PanelPersistedState {
-  /** Schema version of this object; bump when its shape changes. */
-  v: 1;
+  /** Schema version of this object; bump when its shape changes (v1 also held text, settings and runs). */
+  v: 2;
   uri: string;
-  displayName?: string;
-  /** The last text seen, so the panel draws immediately after a reload, before the extension answers. */
-  text?: string;
   controls?: PanelControls;
-  /** The settings last received, so a resend after a reload does not override the user's controls. */
-  settings?: PanelSettings;
-  benchmarks?: PanelBenchmarkRun;
 }
 
-/** The panel's own controls, persisted so a reload keeps what the user chose. */
-export interface PanelControls {
-  kvDtype: KvDtype | 'auto';
-  tp: number;
-  gpuMemGiB: number;
-  batch: number;
-  /** Tokens; 0 means the model's maximum context. */
-  context: number;
+/** The panel's own controls (the settings' choices, under the settings' names), persisted so a reload keeps what the user chose. */
+export interface PanelControls extends KvChoices {
   /** The what-if KV head count; undefined means the model's own. */
   whatIfKvHeads?: number;
 }
@@ -203,7 +195,20 @@ export function isFromPanelMessage(value: unknown): value is FromPanelMessage {
   return typeof value === 'object' && value !== null && FROM_PANEL_TYPES.has((value as { type?: unknown }).type as string);
 }
 
-/** True when a persisted state object has the shape this version writes (the serializer's input is untrusted). */
+/**
+ * True when a persisted state names its config (the serializer's input is untrusted). Version 1 states
+ * (written before the controls took the settings' names) are read for their uri; their controls are dropped.
+ */
 export function isPanelPersistedState(value: unknown): value is PanelPersistedState {
-  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && typeof (value as { uri?: unknown }).uri === 'string';
+  const v = (value as { v?: unknown } | null)?.v;
+  return typeof value === 'object' && value !== null && (v === 1 || v === 2) && typeof (value as { uri?: unknown }).uri === 'string';
+}
+
+/** The controls of a persisted state, when it is this version's and they are well formed. */
+export function persistedControls(state: PanelPersistedState): PanelControls | undefined {
+  const c = state.v === 2 ? (state.controls as Partial<Record<keyof PanelControls, unknown>> | undefined) : undefined;
+  if (!c || typeof c !== 'object') return undefined;
+  const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  if (!num(c.context) || !num(c.batch) || !num(c.tensorParallel) || !num(c.gpuMemoryGiB) || typeof c.kvDtype !== 'string') return undefined;
+  return c as PanelControls;
 }

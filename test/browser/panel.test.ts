@@ -378,18 +378,27 @@ describe('KV Lens panel in Chromium', { timeout: 180_000 }, () => {
     await post(page, { type: 'exportResult', inReplyTo: request.messageId as number, outcome: 'saved', path: '/tmp/llama.kv-lens.csv' });
     await page.waitForFunction(() => document.querySelector('.status')?.textContent === 'Saved /tmp/llama.kv-lens.csv');
 
-    // The serializer hands this state back after a reload; the page draws from it before the extension answers.
+    // The serializer hands this state back after a reload: only the config's uri and the controls.
     const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
-    assert.equal((state as { v: number }).v, 1);
+    assert.deepEqual(Object.keys(state as object).sort(), ['controls', 'uri', 'v']);
+    assert.equal((state as { v: number }).v, 2);
+    assert.equal((state as { uri: string }).uri, 'file:///configs/llama__Meta-Llama-3-8B-Instruct/config.json');
     assert.equal((state as { controls: { whatIfKvHeads: number } }).controls.whatIfKvHeads, 4);
     await page.close();
     const reloaded = await open('light', server.withState('reload', state));
+    // On ready the extension resends the settings and the text; the settings do not undo the user's choices.
+    await showConfig(reloaded, 'llama__Meta-Llama-3-8B-Instruct');
     await reloaded.waitForSelector('#grouping-diagram svg');
     assert.match(await text(reloaded, '#whatif-value'), /^4 \(GQA-4/);
     assert.equal((await diagramCounts(reloaded, '#grouping-diagram')).query, 32);
-    // Settings resent unchanged after the reload do not undo the user's choices.
     await post(reloaded, { type: 'settings', settings: DEFAULT_SETTINGS });
     await reloaded.waitForFunction(() => document.querySelector('#whatif-value')?.textContent?.startsWith('4 '));
+    // A state from before the controls took the settings' names: its uri is kept, its controls are not.
+    const old = await open('light', server.withState('old', { v: 1, uri: 'file:///configs/x/config.json', controls: { tp: 2, gpuMemGiB: 40 } }));
+    await showConfig(old, 'llama__Meta-Llama-3-8B-Instruct');
+    assert.equal(await old.evaluate(() => (document.getElementById('ctl-gpu') as HTMLElement & { value: string }).value), '80');
+    await assertClean(old);
+    await old.close();
     // A setting that did change applies to its control only.
     await post(reloaded, { type: 'settings', settings: { ...DEFAULT_SETTINGS, gpuMemoryGiB: 141 } });
     await reloaded.waitForFunction(() => (document.getElementById('ctl-gpu') as HTMLElement & { value: string }).value === '141');

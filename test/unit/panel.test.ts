@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeNonce, panelCsp, renderPanelHtml } from '../../src/extension/panel/html';
-import { isFromPanelMessage, isPanelPersistedState, isToPanelMessage } from '../../src/shared/panelProtocol';
+import { isFromPanelMessage, isPanelPersistedState, persistedControls, isToPanelMessage } from '../../src/shared/panelProtocol';
 import { chartContexts, computePanelView, gridContexts } from '../../webview/compute';
 import { csvField, formatRatio, gridTable, toMarkdown, whatIfTable } from '../../webview/tables';
 import { CONFIGS as FIXTURE_CONFIGS } from '../fixtures/paths';
 
 const CONFIGS = FIXTURE_CONFIGS;
 const llama = readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json'), 'utf8');
-const controls = { kvDtype: 'auto' as const, tp: 1, gpuMemGiB: 80, batch: 1, context: 0 };
+const controls = { kvDtype: 'auto' as const, tensorParallel: 1, gpuMemoryGiB: 80, batch: 1, context: 0 };
 
 describe('panel HTML shell', () => {
   it('allows nothing by default and scripts only by nonce', () => {
@@ -36,8 +36,13 @@ describe('panel protocol guards', () => {
     assert.ok(!isToPanelMessage({ type: 'ready' }));
     assert.ok(!isFromPanelMessage({ type: 'document' }));
     assert.ok(!isToPanelMessage(null) && !isToPanelMessage('document'));
-    assert.ok(isPanelPersistedState({ v: 1, uri: 'file:///a' }));
-    assert.ok(!isPanelPersistedState({ v: 2, uri: 'file:///a' }) && !isPanelPersistedState({ v: 1 }));
+    assert.ok(isPanelPersistedState({ v: 2, uri: 'file:///a' }));
+    assert.ok(isPanelPersistedState({ v: 1, uri: 'file:///a' }), 'an older state still names its config');
+    assert.ok(!isPanelPersistedState({ v: 3, uri: 'file:///a' }) && !isPanelPersistedState({ v: 2 }) && !isPanelPersistedState(null));
+    const controls = { kvDtype: 'fp8', context: 4096, batch: 2, tensorParallel: 2, gpuMemoryGiB: 40, whatIfKvHeads: 4 };
+    assert.deepEqual(persistedControls({ v: 2, uri: 'file:///a', controls }), controls);
+    assert.equal(persistedControls({ v: 1, uri: 'file:///a', controls } as never), undefined, 'v1 controls used other names');
+    assert.equal(persistedControls({ v: 2, uri: 'file:///a', controls: { ...controls, batch: 'x' } } as never), undefined);
   });
 });
 

@@ -6,8 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { BenchClient } from '../../bench/client';
-import { benchModelFromText } from '../../bench/fromConfig';
-import { analyzeText } from '../../core/analyze';
+import { benchModelOf } from '../../bench/fromConfig';
+import type { ModelDescription } from '../../core/types';
 import { BenchError, type BenchErrorInfo, type BenchModel, type BenchReport, type BenchRequest, type EpChoice, type BenchPhase } from '../../shared/benchProtocol';
 import { contextChoices, defaultContexts, defaultRequest } from './defaults';
 import type { BenchResultStore, StoredRun } from './resultStore';
@@ -17,8 +17,8 @@ import { incrementTracker, Throttle } from './throttle';
 export interface BenchmarkTarget {
   /** The document's URI, as a string: the key results are kept under. */
   configUri: string;
-  /** The document's text (unsaved edits included). */
-  text: string;
+  /** The document's analysed model (unsaved edits included), as the document model already holds it. */
+  model: ModelDescription;
   /** A short name for titles (the model folder or file name). */
   name: string;
 }
@@ -70,13 +70,13 @@ export async function pickBenchmarkRequest(model: BenchModel, maxContext?: numbe
 export async function runBenchmarkCommand(target: BenchmarkTarget, client: BenchClient, store: BenchResultStore, request?: BenchRequest): Promise<BenchmarkOutcome> {
   let model: BenchModel;
   try {
-    model = benchModelFromText(target.text, target.name);
+    model = benchModelOf(target.model, target.name);
   } catch (error) {
     const info = error instanceof BenchError ? error.info : { code: 'invalid' as const, message: String(error) };
     void vscode.window.showErrorMessage(`KV Lens: ${info.message}`);
     return { status: 'failed', error: info };
   }
-  const maxContext = analyzeText(target.text).model?.maxContext?.value;
+  const maxContext = target.model.maxContext?.value;
   const chosen = request ?? (await pickBenchmarkRequest(model, maxContext));
   if (!chosen) return { status: 'dismissed' };
 

@@ -1,6 +1,5 @@
 /** "Open Panel": the KV Lens panel (what-if, fit, benchmarks) for a model config. */
 import * as vscode from 'vscode';
-import { KvLensPanel } from '../panel';
 import type { Services } from '../services';
 import { targetDocument } from './target';
 
@@ -11,6 +10,6 @@ export async function openPanel(services: Services, arg?: unknown): Promise<stri
     void vscode.window.showInformationMessage('KV Lens: open a model config.json (with model_type, architectures or attention fields) first.');
     return undefined;
   }
-  KvLensPanel.createOrShow(services.extension, document.uri);
+  services.panels.show(document.uri);
   return document.uri.toString();
 }

@@ -9,7 +9,6 @@ import type { BenchRequest } from '../../shared/benchProtocol';
 import { BenchResultStore } from '../bench/resultStore';
 import { runBenchmarkCommand } from '../bench/runBenchmarkCommand';
 import type { BenchmarkOutcome } from '../bench/runBenchmarkCommand';
-import { KvLensPanel } from '../panel';
 import { toPanelRun } from '../panel/benchToPanel';
 import type { Services } from '../services';
 import { targetDocument } from './target';
@@ -43,14 +42,22 @@ export async function runBenchmark(services: Services, benchmarks: Benchmarks, a
     return { status: 'untrusted' };
   }
   const document = await targetDocument(arg);
-  if (!document || !(await services.documents.view(document)).isModelConfig) {
+  // The model as the document model analysed it (in the worker for large files): no second parse here.
+  const view = document ? await services.documents.view(document) : undefined;
+  if (!document || !view?.isModelConfig) {
     void vscode.window.showInformationMessage('KV Lens: open a model config.json to benchmark its attention.');
     return { status: 'not-a-model-config' };
   }
   const name = document.uri.path.split('/').filter(Boolean).slice(-2).join('/');
-  const outcome = await runBenchmarkCommand({ configUri: document.uri.toString(), text: document.getText(), name }, benchmarks.worker, benchmarks.store, request);
+  const model = view.model;
+  if (!model) {
+    const message = `${name}: ${view.error ?? 'no attention fields to benchmark'}`;
+    void vscode.window.showErrorMessage(`KV Lens: ${message}`);
+    return { status: 'failed', error: { code: 'invalid', message } };
+  }
+  const outcome = await runBenchmarkCommand({ configUri: document.uri.toString(), model, name }, benchmarks.worker, benchmarks.store, request);
   if (outcome.status === 'done') {
-    KvLensPanel.createOrShow(services.extension, document.uri).showBenchmarkResults(toPanelRun(outcome.report));
+    services.panels.showBenchmarkResults(document.uri, toPanelRun(outcome.report));
   }
   services.log.info(`benchmark of ${document.uri.toString()}: ${outcome.status}`);
   return outcome;

@@ -1,4 +1,3 @@
 /** The KV Lens panel's public surface for the command table and activation. */
-export { KvLensPanel } from './kvLensPanel';
-export { registerPanelSerializer } from './serializer';
+export { Panels } from './panels';
 export { PANEL_VIEW_TYPE } from '../../shared/panelProtocol';

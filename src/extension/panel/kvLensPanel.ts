@@ -7,42 +7,17 @@
  */
 import * as vscode from 'vscode';
 import { renderPanelHtml, makeNonce } from './html';
-import { affectsPanel, readPanelSettings } from './settings';
+import type { Log } from '../log';
 import {
-  PANEL_VIEW_TYPE,
   isFromPanelMessage,
   type FromPanelMessage,
   type PanelBenchmarkRun,
   type PanelExportReply,
   type PanelExportRequest,
+  type PanelSettings,
   type ToPanelMessage,
 } from '../../shared/panelProtocol';
 import type { RequestEnvelope } from '../../shared/messaging';
-
-/** How long edits settle before the panel recomputes: typing stays smooth, the view stays current. */
-const EDIT_DEBOUNCE_MS = 300;
-
-/** The open panels of one activation, keyed by document uri. Disposed with the extension. */
-class PanelRegistry implements vscode.Disposable {
-  readonly panels = new Map<string, KvLensPanel>();
-  dispose(): void {
-    for (const panel of [...this.panels.values()]) panel.dispose();
-    this.panels.clear();
-  }
-}
-
-// Keyed by the activation's context, so each activation owns its panels and nothing outlives it.
-const registries = new WeakMap<vscode.ExtensionContext, PanelRegistry>();
-
-function registryFor(context: vscode.ExtensionContext): PanelRegistry {
-  let registry = registries.get(context);
-  if (!registry) {
-    registry = new PanelRegistry();
-    registries.set(context, registry);
-    context.subscriptions.push(registry);
-  }
-  return registry;
-}
 
 /** The folder the webview may load from: the built bundle only. */
 function webviewRoot(context: vscode.ExtensionContext): vscode.Uri {
@@ -60,102 +35,84 @@ function displayNameOf(uri: vscode.Uri): string {
   return parts.slice(-2).join('/') || uri.toString();
 }
 
-/** A KV Lens panel bound to one config document. */
+/** What a panel needs from the service that owns it. */
+export interface PanelFeeds {
+  /** The settings the controls start from: the same ones every other surface uses. */
+  settings(): PanelSettings;
+  /** The latest benchmark run of this config, kept across reloads by the benchmark results store. */
+  latestRun(): PanelBenchmarkRun | undefined;
+  onDispose(): void;
+  log: Log;
+}
+
+/** A KV Lens panel bound to one config document; created and fed by the panels service (panels.ts). */
 export class KvLensPanel implements vscode.Disposable {
-  /** Opens the panel for `uri`, or reveals the one already open for it. */
-  static createOrShow(context: vscode.ExtensionContext, uri: vscode.Uri): KvLensPanel {
-    const registry = registryFor(context);
-    const existing = registry.panels.get(uri.toString());
-    if (existing) {
-      existing.panel.reveal(undefined, false);
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      PANEL_VIEW_TYPE,
-      `KV Lens: ${displayNameOf(uri)}`,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      panelOptions(context),
-    );
-    return new KvLensPanel(context, registry, panel, uri);
-  }
-
-  /** Takes over a panel VS Code restored after a reload (called by the serializer). */
-  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, uri: vscode.Uri): KvLensPanel {
-    const registry = registryFor(context);
-    const existing = registry.panels.get(uri.toString());
-    if (existing) {
-      // Two restored panels for one config would break "one panel per config": keep the first.
-      panel.dispose();
-      return existing;
-    }
-    panel.webview.options = panelOptions(context);
-    return new KvLensPanel(context, registry, panel, uri);
-  }
-
-  /** The open panel for a config, if any (for the benchmark command to post results to). */
-  static find(context: vscode.ExtensionContext, uri: vscode.Uri): KvLensPanel | undefined {
-    return registries.get(context)?.panels.get(uri.toString());
+  /** The panel title for a config. */
+  static title(uri: vscode.Uri): string {
+    return `KV Lens: ${displayNameOf(uri)}`;
   }
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private queue: ToPanelMessage[] = [];
-  private debounce: ReturnType<typeof setTimeout> | undefined;
-  private benchmarks: PanelBenchmarkRun | undefined;
   private disposed = false;
   private copyNotice: vscode.Disposable | undefined;
+  /** The document version last posted, so a settings-only update does not resend the text. */
+  private sentVersion: number | undefined;
 
-  private constructor(
+  constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly registry: PanelRegistry,
     readonly panel: vscode.WebviewPanel,
     readonly uri: vscode.Uri,
+    private readonly feeds: PanelFeeds,
   ) {
-    registry.panels.set(uri.toString(), this);
-    panel.title = `KV Lens: ${displayNameOf(uri)}`;
+    panel.title = KvLensPanel.title(uri);
     panel.webview.html = this.html();
 
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => {
-        if (isFromPanelMessage(message)) void this.onMessage(message);
-      }),
-      vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document.uri.toString() === this.uri.toString()) this.scheduleUpdate();
-      }),
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (affectsPanel(event)) this.post({ type: 'settings', settings: readPanelSettings(this.uri) });
+        if (isFromPanelMessage(message)) void this.onMessage(message).catch((error: unknown) => feeds.log.error(`panel ${uri.toString()}: ${String(error)}`));
       }),
     );
-    // A file may change on disk without an open editor seeing it (git checkout, a script).
+    // A file may change on disk without an open editor seeing it (git checkout, a script); open documents
+    // reach the panel through the document model instead.
     if (uri.scheme === 'file') {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? '*'));
+      const reread = () => {
+        if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) void this.readAndShow();
+      };
       this.disposables.push(
         watcher,
-        watcher.onDidChange(() => this.scheduleUpdate()),
-        watcher.onDidCreate(() => this.scheduleUpdate()),
+        watcher.onDidChange(reread),
+        watcher.onDidCreate(reread),
         watcher.onDidDelete(() => this.post({ type: 'documentError', uri: this.uri.toString(), message: `${displayNameOf(this.uri)} was deleted; showing its last contents.` })),
       );
     }
   }
 
-  /** Shows benchmark results for this config; they survive hiding and reloads (webview state). */
-  showBenchmarkResults(run: PanelBenchmarkRun): void {
-    this.benchmarks = run;
-    this.post({ type: 'benchmarkResults', run });
+  /** Shows a version of the document (from the document model), unless it is the one already shown. */
+  showDocument(document: vscode.TextDocument): void {
+    if (this.ready && this.sentVersion === document.version) return;
+    this.sentVersion = document.version;
+    this.post({ type: 'document', uri: this.uri.toString(), displayName: displayNameOf(this.uri), text: document.getText(), version: document.version });
   }
 
-  /** Brings the panel to the front. */
-  reveal(): void {
-    this.panel.reveal(undefined, false);
+  /** The settings changed. */
+  showSettings(settings: PanelSettings): void {
+    this.post({ type: 'settings', settings });
+  }
+
+  /** Shows benchmark results for this config. */
+  showBenchmarkResults(run: PanelBenchmarkRun): void {
+    this.post({ type: 'benchmarkResults', run });
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.debounce) clearTimeout(this.debounce);
     this.copyNotice?.dispose();
-    if (this.registry.panels.get(this.uri.toString()) === this) this.registry.panels.delete(this.uri.toString());
+    this.feeds.onDispose();
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -184,18 +141,10 @@ export class KvLensPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private scheduleUpdate(): void {
-    if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      void this.sendDocument();
-    }, EDIT_DEBOUNCE_MS);
-  }
-
-  private async sendDocument(): Promise<void> {
+  private async readAndShow(): Promise<void> {
     try {
-      const document = await vscode.workspace.openTextDocument(this.uri);
-      this.post({ type: 'document', uri: this.uri.toString(), displayName: displayNameOf(this.uri), text: document.getText(), version: document.version });
+      this.sentVersion = undefined;
+      this.showDocument(await vscode.workspace.openTextDocument(this.uri));
     } catch (error) {
       this.post({ type: 'documentError', uri: this.uri.toString(), message: `Cannot read ${displayNameOf(this.uri)}: ${error instanceof Error ? error.message : String(error)}` });
     }
@@ -207,10 +156,13 @@ export class KvLensPanel implements vscode.Disposable {
         // Every (re)load of the webview - first open, shown again after hiding, window reload - says
         // ready; answer with a full snapshot so it never shows stale or nothing.
         this.ready = true;
-        for (const queued of this.queue.splice(0)) void this.panel.webview.postMessage(queued);
-        this.post({ type: 'settings', settings: readPanelSettings(this.uri) });
-        await this.sendDocument();
-        if (this.benchmarks) this.post({ type: 'benchmarkResults', run: this.benchmarks });
+        this.queue = [];
+        this.post({ type: 'settings', settings: this.feeds.settings() });
+        await this.readAndShow();
+        {
+          const run = this.feeds.latestRun();
+          if (run) this.post({ type: 'benchmarkResults', run });
+        }
         return;
       case 'export':
         this.post({ ...(await this.export(message)), inReplyTo: message.messageId });
