@@ -39,7 +39,7 @@ describe('panel protocol guards', () => {
     assert.ok(isPanelPersistedState({ v: 2, uri: 'file:///a' }));
     assert.ok(isPanelPersistedState({ v: 1, uri: 'file:///a' }), 'an older state still names its config');
     assert.ok(!isPanelPersistedState({ v: 3, uri: 'file:///a' }) && !isPanelPersistedState({ v: 2 }) && !isPanelPersistedState(null));
-    const controls = { kvDtype: 'fp8', context: 4096, batch: 2, tensorParallel: 2, gpuMemoryGiB: 40, whatIfKvHeads: 4 };
+    const controls = { kvDtype: 'fp8' as const, context: 4096, batch: 2, tensorParallel: 2, gpuMemoryGiB: 40, whatIfKvHeads: 4 };
     assert.deepEqual(persistedControls({ v: 2, uri: 'file:///a', controls }), controls);
     assert.equal(persistedControls({ v: 1, uri: 'file:///a', controls } as never), undefined, 'v1 controls used other names');
     assert.equal(persistedControls({ v: 2, uri: 'file:///a', controls: { ...controls, batch: 'x' } } as never), undefined);
