@@ -117,7 +117,7 @@ async function offThread(label: string, targetBytes: number): Promise<void> {
     let t = performance.now();
     const view = await states.get(doc);
     const openWall = performance.now() - t;
-    const openHost = states.hostMs.get(doc.key)!;
+    const openHost = states.hostMs(doc.key)!;
     await new Promise((resolve) => setTimeout(resolve, 15));
     const openStall = histogram.max / 1e6;
 
@@ -139,7 +139,7 @@ async function offThread(label: string, targetBytes: number): Promise<void> {
     t = performance.now();
     const edited = await states.get(doc);
     const editWall = performance.now() - t;
-    const editHost = states.hostMs.get(doc.key)!;
+    const editHost = states.hostMs(doc.key)!;
     await new Promise((resolve) => setTimeout(resolve, 15));
     const editStall = histogram.max / 1e6;
     histogram.disable();

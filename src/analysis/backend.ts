@@ -30,6 +30,37 @@ export class SupersededError extends Error {
   }
 }
 
+/** The backend no longer holds the version asked about (the worker was restarted): analyse it again. */
+export class NotHeldError extends Error {
+  constructor(key: string, version: number) {
+    super(`version ${version} of ${key} is no longer held by the analysis backend`);
+    this.name = 'NotHeldError';
+  }
+}
+
+/** How many times an answer overtaken by events is asked for again before the error stands. */
+export const OVERTAKEN_ATTEMPTS = 5;
+
+/**
+ * The one retry policy for analysis answers overtaken by events: a version superseded while it queued
+ * (answer for the newer one) or a version the restarted worker no longer holds (analyse it again). Any
+ * other error, `giveUp()` (the document closed), or the last attempt: the error stands.
+ */
+export async function retryOvertaken<T>(run: () => Promise<T>, giveUp: () => boolean = () => false): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isOvertaken(error) || giveUp() || attempt >= OVERTAKEN_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** True for the errors {@link retryOvertaken} retries: nothing failed, a newer request answers. */
+export function isOvertaken(error: unknown): error is SupersededError | NotHeldError {
+  return error instanceof SupersededError || error instanceof NotHeldError;
+}
+
 /** The analysis could not finish: the worker ran out of memory, crashed or took too long. */
 export class AnalysisFailedError extends Error {
   constructor(message: string) {

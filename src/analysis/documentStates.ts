@@ -11,7 +11,7 @@ import type { HoverContent } from '../core/hover';
 import type { KvLensSettings } from '../core/settings';
 import { DEFAULT_SETTINGS } from '../core/settings';
 import type { KvReport, ModelDescription } from '../core/types';
-import { AnalysisFailedError, LocalBackend, SupersededError } from './backend';
+import { AnalysisFailedError, LocalBackend, NotHeldError, SupersededError, retryOvertaken } from './backend';
 import type { AnalysisBackend } from './backend';
 import type { DocumentSnapshot, LocatedFinding, TextChange } from '../shared/analysisProtocol';
 import { eligibility } from './eligibility';
@@ -93,7 +93,8 @@ interface ChangeLog {
   changes: TextChange[];
 }
 
-interface Entry {
+/** What is known of one version of a document; replaced (never edited back) when a new version arrives. */
+interface VersionState {
   version: number;
   /** A language change keeps uri and version; the verdict must still be redone. */
   languageId: string;
@@ -101,36 +102,48 @@ interface Entry {
   held?: boolean;
   failure?: string;
   view?: DocumentView;
+  /** The settings generation `view` was computed under. */
   generation: number;
   pending?: Promise<DocumentView>;
   pendingGeneration?: number;
 }
 
-/** The cache: at most one entry per open document, dropped when the document closes. */
+/** Everything kept for one open document: its current version, and what outlives versions. */
+interface DocumentRecord {
+  at: VersionState;
+  /** The backend that holds the document's analysis; absent when none does. */
+  holder?: AnalysisBackend;
+  /** The last view computed, whatever its version (stale is fine for a summary lens while typing). */
+  lastView?: DocumentView;
+  /** Edits since the text last went to the off-thread backend, while it holds the document. */
+  changeLog?: ChangeLog;
+  /** Milliseconds the last new version cost this thread before the backend took over (reading the text, handing it over). */
+  hostMs?: number;
+}
+
+/** The cache: one record per open document, dropped when the document closes. */
 export class DocumentStates {
-  private readonly entries = new Map<string, Entry>();
-  /** Which backend holds each document's current analysis. */
-  private readonly holders = new Map<string, AnalysisBackend>();
-  private readonly lastViews = new Map<string, DocumentView>();
+  private readonly records = new Map<string, DocumentRecord>();
   private readonly backends: Required<Backends>;
   private generation = 0;
   private settingsValue: KvLensSettings = DEFAULT_SETTINGS;
-  /** Edits since the text last went to the off-thread backend, per document held there. */
-  private readonly changeLogs = new Map<string, ChangeLog>();
   /** Number of analyses run so far (for the internal state command and tests). */
   analyses = 0;
   /** How many of the versions were sent as edits rather than whole texts. */
   patches = 0;
+
+  constructor(backends?: Partial<Backends>) {
+    const local = backends?.local ?? new LocalBackend();
+    this.backends = { local, offThread: backends?.offThread ?? local, offThreadChars: backends?.offThreadChars ?? OFF_THREAD_CHARS };
+  }
+
   /**
    * Per document, the milliseconds its last new version cost this thread before the backend took over:
    * reading the text and handing it (or the edits) to the backend. The whole analysis for documents
    * analysed here; for the worker, what stays on the editor's thread.
    */
-  readonly hostMs = new Map<string, number>();
-
-  constructor(backends?: Partial<Backends>) {
-    const local = backends?.local ?? new LocalBackend();
-    this.backends = { local, offThread: backends?.offThread ?? local, offThreadChars: backends?.offThreadChars ?? OFF_THREAD_CHARS };
+  hostMs(key: string): number | undefined {
+    return this.records.get(key)?.hostMs;
   }
 
   /** New settings: analyses stay, everything derived from settings is recomputed on next use. */
@@ -149,22 +162,25 @@ export class DocumentStates {
    * version share one computation. Rejects with SupersededError when a newer version overtook this one.
    */
   get(doc: DocumentInput): Promise<DocumentView> {
-    let entry = this.entries.get(doc.key);
-    if (!entry || entry.version !== doc.version || entry.languageId !== doc.languageId) {
-      entry = { version: doc.version, languageId: doc.languageId, generation: -1 };
-      this.entries.set(doc.key, entry);
+    let record = this.records.get(doc.key);
+    if (!record) {
+      record = { at: { version: doc.version, languageId: doc.languageId, generation: -1 } };
+      this.records.set(doc.key, record);
+    } else if (record.at.version !== doc.version || record.at.languageId !== doc.languageId) {
+      record.at = { version: doc.version, languageId: doc.languageId, generation: -1 };
     }
+    const owner = record;
+    const current = record.at;
     const generation = this.generation;
-    if (entry.view && entry.generation === generation) return Promise.resolve(entry.view);
-    if (entry.pending && entry.pendingGeneration === generation) return entry.pending;
-    const current = entry;
+    if (current.view && current.generation === generation) return Promise.resolve(current.view);
+    if (current.pending && current.pendingGeneration === generation) return current.pending;
     // A computation for older settings may still run: wait for it, so its analysis is reused, not redone.
     const previous = current.pending?.catch(() => undefined);
-    const pending = (previous ? previous.then(() => this.compute(doc, current)) : this.compute(doc, current)).then((view) => {
-      if (this.entries.get(doc.key) === current && generation === this.generation) {
+    const pending = (previous ? previous.then(() => this.compute(doc, owner, current)) : this.compute(doc, owner, current)).then((view) => {
+      if (this.records.get(doc.key) === owner && owner.at === current && generation === this.generation) {
         current.view = view;
         current.generation = generation;
-        this.lastViews.set(doc.key, view);
+        owner.lastView = view;
       }
       return view;
     });
@@ -179,39 +195,42 @@ export class DocumentStates {
 
   /** The hover at an offset of the document's current version. */
   async hover(doc: DocumentInput, offset: number): Promise<HoverContent | undefined> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    return retryOvertaken(async () => {
       const view = await this.get(doc);
-      const holder = this.holders.get(doc.key);
+      const holder = this.records.get(doc.key)?.holder;
       if (!view.isModelConfig || !holder) return undefined;
       const hover = await holder.hover({ key: doc.key, version: doc.version, offset, glob: view.eligibility.kind === 'glob', settings: this.settingsValue, documentUri: doc.key });
       if (hover !== null) return hover;
-      // The worker no longer holds this version (it was restarted): analyse it again, once.
+      // The worker no longer holds this version (it was restarted): analyse it again.
       this.invalidate(doc.key);
-    }
-    return undefined;
+      throw new NotHeldError(doc.key, doc.version);
+    }).catch((error: unknown) => {
+      if (error instanceof NotHeldError) return undefined;
+      throw error;
+    });
   }
 
   /** Where a document's analysis is held: this thread, the worker, or nowhere (not a model config). */
   analysedIn(key: string): 'extension-host' | 'worker' | undefined {
-    const holder = this.holders.get(key);
+    const holder = this.records.get(key)?.holder;
     if (!holder) return undefined;
     return holder === this.backends.offThread && holder !== this.backends.local ? 'worker' : 'extension-host';
   }
 
   /** The cached view for a key when it is current for `version`, without computing anything. */
   peek(key: string, version: number): DocumentView | undefined {
-    const entry = this.entries.get(key);
-    return entry?.version === version && entry.generation === this.generation ? entry.view : undefined;
+    const at = this.records.get(key)?.at;
+    return at?.version === version && at.generation === this.generation ? at.view : undefined;
   }
 
   /** The last view computed for a key, whatever its version (stale is fine for a summary lens while typing). */
   latest(key: string): DocumentView | undefined {
-    return this.lastViews.get(key);
+    return this.records.get(key)?.lastView;
   }
 
   /** True while edits to the document are being recorded (it is held off thread). */
   recordsChanges(key: string): boolean {
-    return this.changeLogs.has(key);
+    return this.records.get(key)?.changeLog !== undefined;
   }
 
   /**
@@ -219,11 +238,12 @@ export class DocumentStates {
    * document held off thread, so its next analysis can be sent as edits. Other documents record nothing.
    */
   recordChanges(key: string, version: number, changes: readonly TextChange[]): void {
-    const log = this.changeLogs.get(key);
-    if (!log) return;
+    const record = this.records.get(key);
+    const log = record?.changeLog;
+    if (!record || !log) return;
     if (version <= log.version) {
       // Out of order: the log cannot be trusted, the next analysis reads the whole text.
-      this.changeLogs.delete(key);
+      record.changeLog = undefined;
       return;
     }
     log.changes.push(...changes);
@@ -232,32 +252,24 @@ export class DocumentStates {
 
   /** Forgets a closed document, here and in the backend that holds it. */
   delete(key: string): void {
-    this.changeLogs.delete(key);
-    this.hostMs.delete(key);
-    this.entries.delete(key);
-    this.lastViews.delete(key);
-    this.holders.get(key)?.forget(key);
-    this.holders.delete(key);
+    this.records.get(key)?.holder?.forget(key);
+    this.records.delete(key);
   }
 
   /** Number of documents held (for tests and the internal state command). */
   get size(): number {
-    return this.entries.size;
+    return this.records.size;
   }
 
   private invalidate(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry) {
-      entry.view = undefined;
-      entry.generation = -1;
-      entry.pending = undefined;
-      entry.held = false;
-    }
-    this.holders.delete(key);
-    this.changeLogs.delete(key);
+    const record = this.records.get(key);
+    if (!record) return;
+    record.at = { version: record.at.version, languageId: record.at.languageId, generation: -1 };
+    record.holder = undefined;
+    record.changeLog = undefined;
   }
 
-  private async compute(doc: DocumentInput, entry: Entry): Promise<DocumentView> {
+  private async compute(doc: DocumentInput, record: DocumentRecord, entry: VersionState): Promise<DocumentView> {
     const settings = this.settingsValue;
     const verdict = eligibility(doc, settings.extraGlobs);
     const view = (snapshot: DocumentSnapshot | undefined, failure?: string) => new DocumentView(doc.key, doc.version, verdict, snapshot, failure);
@@ -268,19 +280,19 @@ export class DocumentStates {
     const key = doc.key;
 
     try {
-      const holder = this.holders.get(key);
+      const holder = record.holder;
       let snapshot: DocumentSnapshot | undefined;
       if (holder && entry.held) {
         // This version is held (new settings, or a glob added): ask again without the text.
         snapshot = await holder.snapshot({ key, version: doc.version, glob, settings });
       }
-      const log = this.changeLogs.get(key);
+      const log = record.changeLog;
       if (!snapshot && holder && log && log.version === doc.version && log.baseVersion !== doc.version) {
         // Held off thread at an earlier version, and every edit since recorded: send the edits, not the text.
-        this.changeLogs.set(key, { baseVersion: doc.version, version: doc.version, changes: [] });
+        record.changeLog = { baseVersion: doc.version, version: doc.version, changes: [] };
         const started = performance.now();
         const patched = holder.patch({ key, baseVersion: log.baseVersion, version: doc.version, changes: log.changes, glob, settings });
-        this.hostMs.set(key, performance.now() - started);
+        record.hostMs = performance.now() - started;
         snapshot = await patched;
         if (snapshot) this.patches++;
       }
@@ -289,12 +301,11 @@ export class DocumentStates {
         const text = doc.getText();
         const backend = text.length >= this.backends.offThreadChars ? this.backends.offThread : this.backends.local;
         if (holder && holder !== backend) holder.forget(key);
-        this.holders.set(key, backend);
+        record.holder = backend;
         // Edits from here on are recorded for the worker; a document in this thread is simply read again.
-        if (backend === this.backends.offThread) this.changeLogs.set(key, { baseVersion: doc.version, version: doc.version, changes: [] });
-        else this.changeLogs.delete(key);
+        record.changeLog = backend === this.backends.offThread ? { baseVersion: doc.version, version: doc.version, changes: [] } : undefined;
         const updated = backend.update({ key, version: doc.version, text, glob, settings });
-        this.hostMs.set(key, performance.now() - started);
+        record.hostMs = performance.now() - started;
         snapshot = await updated;
       }
       if (snapshot.analysed) this.analyses++;
@@ -305,9 +316,9 @@ export class DocumentStates {
       // Out of memory, a crash, a timeout, or a bug in KV Lens: say so once for this version, keep the editor going.
       const message = error instanceof AnalysisFailedError ? error.message : `KV Lens could not analyse this document: ${error instanceof Error ? error.message : String(error)}`;
       entry.failure = message;
-      this.holders.get(key)?.forget(key);
-      this.holders.delete(key);
-      this.changeLogs.delete(key);
+      record.holder?.forget(key);
+      record.holder = undefined;
+      record.changeLog = undefined;
       return view(undefined, message);
     }
   }

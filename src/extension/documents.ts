@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { HoverContent } from '../core/hover';
-import { SupersededError, LocalBackend } from '../analysis/backend';
+import { LocalBackend, isOvertaken, retryOvertaken } from '../analysis/backend';
 import { AnalysisWorkerClient } from '../analysis/client';
 import type { Settings } from './config';
 import type { Log } from './log';
@@ -75,13 +75,7 @@ export class ModelDocuments implements vscode.Disposable {
   /** The view of a document's current version (cached; computed once per version and settings). */
   async view(document: vscode.TextDocument): Promise<DocumentView> {
     // A version dropped for a newer one while it waited for the worker: answer for the newer one.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.states.get(toInput(document));
-      } catch (error) {
-        if (!(error instanceof SupersededError) || document.isClosed || attempt >= 5) throw error;
-      }
-    }
+    return retryOvertaken(() => this.states.get(toInput(document)), () => document.isClosed);
   }
 
   /**
@@ -110,7 +104,7 @@ export class ModelDocuments implements vscode.Disposable {
     try {
       view = await this.view(document);
     } catch (error) {
-      if (error instanceof SupersededError) return;
+      if (isOvertaken(error)) return;
       this.log.error(`analysis of ${document.uri.toString()} failed: ${errorMessage(error)}`);
       return;
     }

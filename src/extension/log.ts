@@ -2,6 +2,7 @@
  * The extension's one log: a `LogOutputChannel` ("KV Lens" in the Output view), created in `activate`
  * and handed to whoever needs it. Its level follows the user's "Set Log Level" choice.
  */
+import { isOvertaken } from '../analysis/backend';
 import * as vscode from 'vscode';
 
 /** The log every part of the extension writes to. */
@@ -33,7 +34,7 @@ export async function guardedAsync<T>(log: Log, what: string, fn: () => Promise<
     return await fn();
   } catch (error) {
     // A newer version of the document overtook this request: nothing failed, the next request answers.
-    if (error instanceof Error && error.name === 'SupersededError') return fallback;
+    if (isOvertaken(error)) return fallback;
     log.error(`${what} failed`, error instanceof Error ? error : new Error(String(error)));
     return fallback;
   }

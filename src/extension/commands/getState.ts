@@ -58,7 +58,7 @@ export async function getState(services: Services, arg?: unknown): Promise<Docum
   };
   const analysedIn = services.documents.states.analysedIn(snapshot.uri);
   if (analysedIn) snapshot.analysedIn = analysedIn;
-  const hostMs = services.documents.states.hostMs.get(snapshot.uri);
+  const hostMs = services.documents.states.hostMs(snapshot.uri);
   if (hostMs !== undefined) snapshot.hostMs = hostMs;
   const kind = view.model?.attention.kind;
   if (kind) snapshot.attentionKind = kind;
