@@ -10,8 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HoverContent } from '../core/hover';
-import { RequestTracker, isReply } from '../shared/messaging';
-import type { ReplyEnvelope } from '../shared/messaging';
+import { ReadySignal, RequestTracker, routeIncoming } from '../shared/messaging';
 import type { AnalysisWorkerReply, AnalysisWorkerRequest } from '../shared/analysisProtocol';
 import { AnalysisFailedError, SupersededError } from './backend';
 import type { AnalysisBackend } from './backend';
@@ -45,7 +44,7 @@ interface Job {
 
 interface Running {
   worker: Worker;
-  ready: boolean;
+  ready: ReadySignal;
   tracker: RequestTracker<AnalysisWorkerRequest, AnalysisWorkerReply>;
   /** Why it stopped, once it has. */
   stopped?: string;
@@ -140,7 +139,7 @@ export class AnalysisWorkerClient implements AnalysisBackend {
       for (const job of this.queue.splice(0)) job.reject(failure);
       return;
     }
-    if (!running.ready) return; // `ready` pumps again.
+    if (!running.ready.isReady) return; // `ready` pumps again.
     const job = this.queue.shift()!;
     this.inFlight = job;
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -178,22 +177,19 @@ export class AnalysisWorkerClient implements AnalysisBackend {
     this.starts++;
     const running: Running = {
       worker,
-      ready: false,
+      ready: new ReadySignal(),
       tracker: new RequestTracker<AnalysisWorkerRequest, AnalysisWorkerReply>({
         post: (message) => worker.postMessage(message),
         isFinal: () => true,
       }),
     };
     this.running = running;
-    worker.on('message', (message: unknown) => {
-      if (isReply(message)) {
-        running.tracker.handleReply(message as ReplyEnvelope<AnalysisWorkerReply>);
-      } else if ((message as { type?: unknown } | null)?.type === 'ready' && !running.ready) {
-        running.ready = true;
-        this.options.onEvent?.(`analysis worker ${this.starts} started (heap limit ${maxHeapMb} MiB)`);
-        this.pump();
-      }
-    });
+    const started = this.starts;
+    void running.ready.promise.then(() => {
+      this.options.onEvent?.(`analysis worker ${started} started (heap limit ${maxHeapMb} MiB)`);
+      this.pump();
+    }, () => undefined);
+    worker.on('message', (message: unknown) => routeIncoming(message, running.tracker, running.ready));
     worker.on('error', (error: Error & { code?: string }) => {
       const why = error.code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? `the analysis ran out of memory (the worker's limit is ${maxHeapMb} MiB)`
@@ -225,7 +221,8 @@ export class AnalysisWorkerClient implements AnalysisBackend {
     this.timer = undefined;
     this.options.onEvent?.(`analysis worker stopped: ${why}`);
     running.tracker.closeAll(error);
-    if (!running.ready) {
+    if (!running.ready.isReady) {
+      running.ready.reject(error);
       // It died before saying ready: a new one would too. Fail what waits rather than loop.
       const failure = new AnalysisFailedError(`the analysis worker could not start: ${why}`);
       for (const job of this.queue.splice(0)) job.reject(failure);

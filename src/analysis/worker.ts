@@ -4,8 +4,7 @@
  * this thread, not the extension host. Messages are handled one at a time, in order.
  */
 import { parentPort } from 'node:worker_threads';
-import { isRequest } from '../shared/messaging';
-import type { ReplyEnvelope, RequestEnvelope } from '../shared/messaging';
+import { serve } from '../shared/messaging';
 import type { AnalysisWorkerReply, AnalysisWorkerRequest } from '../shared/analysisProtocol';
 import { AnalysisStore } from './store';
 
@@ -37,17 +36,14 @@ function answer(request: AnalysisWorkerRequest): AnalysisWorkerReply {
   }
 }
 
-port.on('message', (message: unknown) => {
-  if (!isRequest(message)) return;
-  const request = message as RequestEnvelope<AnalysisWorkerRequest>;
-  let reply: AnalysisWorkerReply;
-  try {
-    reply = answer(request);
-  } catch (error) {
-    reply = { type: 'error', message: error instanceof Error ? error.message : String(error) };
-  }
-  const envelope: ReplyEnvelope<AnalysisWorkerReply> = { ...reply, inReplyTo: request.messageId };
-  port.postMessage(envelope);
-});
+port.on(
+  'message',
+  serve<AnalysisWorkerRequest, AnalysisWorkerReply>({
+    post: (reply) => port.postMessage(reply),
+    answer,
+    failed: (error) => ({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+    serial: true,
+  }),
+);
 
 port.postMessage({ type: 'ready' });

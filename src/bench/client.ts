@@ -17,7 +17,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RequestTracker, isReply, type ReplyEnvelope } from '../shared/messaging';
+import { ReadySignal, RequestTracker, routeIncoming, type ReplyEnvelope } from '../shared/messaging';
 import type { TestHookAction, TestHookMessage } from './testHooks';
 import {
   BenchError,
@@ -67,7 +67,7 @@ interface Worker {
   child: ChildProcess;
   tracker: RequestTracker<WorkerRequest | TestHookMessage, WorkerReply>;
   /** Resolves on the worker's `ready`; rejects if it dies first. */
-  ready: Promise<void>;
+  ready: ReadySignal;
   stderr: string;
   /** Set when this client killed it on purpose: its death is a cancellation, not a crash. */
   cancelled: boolean;
@@ -130,7 +130,7 @@ export class BenchClient {
   async testHook(action: TestHookAction): Promise<never> {
     const worker = this.worker;
     if (!worker) throw new BenchError({ code: 'internal', message: 'no benchmark worker is running' });
-    await worker.ready;
+    await worker.ready.promise;
     const reply = await worker.tracker.request({ type: 'testHook', action }).reply;
     throw this.unexpected(reply);
   }
@@ -182,7 +182,7 @@ export class BenchClient {
     const onAbort = () => this.kill(worker);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await worker.ready;
+      await worker.ready.promise;
       const { reply } = worker.tracker.request(message, (r) => {
         if (r.type === 'progress') options.onProgress?.(r.progress);
       });
@@ -215,28 +215,19 @@ export class BenchClient {
       },
       isFinal: (r) => isFinalReply(r),
     });
-    let markReady!: () => void;
-    let failReady!: (error: BenchError) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      markReady = resolve;
-      failReady = reject;
-    });
-    ready.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+    const ready = new ReadySignal();
     const worker: Worker = { child, tracker, ready, stderr: '', cancelled: false };
     this.worker = worker;
     child.stderr?.on('data', (chunk: Buffer) => {
       worker.stderr = (worker.stderr + chunk.toString()).slice(-STDERR_TAIL);
     });
-    child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'ready') markReady();
-      else if (isReply(message)) tracker.handleReply(message as ReplyEnvelope<WorkerReply>);
-    });
+    child.on('message', (message: WorkerMessage) => routeIncoming(message, tracker, ready));
     let startError: BenchError | undefined;
     child.on('error', (error) => {
       startError ??= new BenchError({ code: 'crash', message: `The benchmark worker could not start: ${error.message}` });
       if (child.pid === undefined) {
         // Never spawned: no 'close' is guaranteed, so settle here.
-        failReady(startError);
+        ready.reject(startError);
         tracker.closeAll(startError);
         if (this.worker === worker) this.worker = undefined;
       }
@@ -244,7 +235,7 @@ export class BenchClient {
     // 'close' comes after 'exit' and after stderr has drained: the crash message sees the whole tail.
     child.once('close', (code, signal) => {
       const error = worker.cancelled ? cancelledError() : (startError ?? new BenchError({ code: 'crash', message: crashMessage(code, signal, worker.stderr) }));
-      failReady(error);
+      ready.reject(error);
       tracker.closeAll(error);
       if (this.worker === worker) this.worker = undefined;
     });

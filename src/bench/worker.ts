@@ -5,8 +5,8 @@
  * to cancel.
  */
 import * as ort from 'onnxruntime-node';
-import { isRequest } from '../shared/messaging';
-import { BenchError, type BenchErrorInfo, type WorkerMessage, type WorkerReply, type WorkerRequestEnvelope } from '../shared/benchProtocol';
+import { serve } from '../shared/messaging';
+import { BenchError, type BenchErrorInfo, type WorkerMessage, type WorkerReply, type WorkerRequest } from '../shared/benchProtocol';
 import { probeEp } from './ep';
 import { runBenchmark } from './runner';
 import { TEST_HOOKS_ENV, isTestHookMessage, runTestHook, testHooksEnabled } from './testHooks';
@@ -25,24 +25,17 @@ function toErrorInfo(error: unknown): BenchErrorInfo {
   return { code: 'internal', message };
 }
 
-let queue: Promise<void> = Promise.resolve();
-
-async function handle(request: WorkerRequestEnvelope): Promise<void> {
-  try {
-    switch (request.type) {
-      case 'run': {
-        const report = await runBenchmark(request.request, (progress) => reply(request.messageId, { type: 'progress', progress }));
-        reply(request.messageId, { type: 'result', report });
-        break;
-      }
-      case 'probe':
-        reply(request.messageId, { type: 'probeResult', availability: await probeEp(request.ep) });
-        break;
-    }
-  } catch (error) {
-    reply(request.messageId, { type: 'error', error: toErrorInfo(error) });
+async function answer(request: WorkerRequest, progress: (reply: WorkerReply) => void): Promise<WorkerReply> {
+  switch (request.type) {
+    case 'run':
+      return { type: 'result', report: await runBenchmark(request.request, (p) => progress({ type: 'progress', progress: p })) };
+    case 'probe':
+      return { type: 'probeResult', availability: await probeEp(request.ep) };
   }
 }
+
+// Serial: two runs at once would time each other.
+const handle = serve<WorkerRequest, WorkerReply>({ post, answer, failed: (error) => ({ type: 'error', error: toErrorInfo(error) }), serial: true });
 
 if (!process.send) {
   console.error('kv-lens benchmark worker: start me with child_process.fork (no IPC channel).');
@@ -56,9 +49,7 @@ process.on('message', (message: unknown) => {
     reply(message.messageId, { type: 'error', error: { code: 'invalid', message: `benchmark test hooks are disabled (they are for tests only and need ${TEST_HOOKS_ENV}=1)` } });
     return;
   }
-  if (!isRequest(message)) return;
-  // Serialise requests: two runs at once would time each other.
-  queue = queue.then(() => handle(message as WorkerRequestEnvelope));
+  handle(message);
 });
 // The parent going away (extension host reload, CLI killed) must not leave a benchmark running.
 process.on('disconnect', () => process.exit(0));

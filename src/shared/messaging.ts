@@ -110,3 +110,88 @@ export function isReply(value: unknown): value is ReplyEnvelope<Tagged> {
 export function isRequest(value: unknown): value is RequestEnvelope<Tagged> {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' && typeof (value as { messageId?: unknown }).messageId === 'number';
 }
+
+/** The remote side's `ready` announcement: a flag and a promise, rejected if the channel dies first. */
+export class ReadySignal {
+  readonly promise: Promise<void>;
+  private settled: 'ready' | 'failed' | undefined;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: Error) => void;
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.promise.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  }
+
+  /** True once the remote side said ready (and the channel did not die before). */
+  get isReady(): boolean {
+    return this.settled === 'ready';
+  }
+
+  resolve(): void {
+    if (this.settled) return;
+    this.settled = 'ready';
+    this.resolveReady();
+  }
+
+  reject(error: Error): void {
+    if (this.settled) return;
+    this.settled = 'failed';
+    this.rejectReady(error);
+  }
+}
+
+/**
+ * The requesting side's one way to read its channel: replies go to the tracker, the first `ready` to the
+ * signal; anything else is ignored. Returns true when the message was a reply or the announcement.
+ */
+export function routeIncoming<Req extends Tagged, Rep extends Tagged>(message: unknown, tracker: RequestTracker<Req, Rep>, ready: ReadySignal): boolean {
+  if (isReply(message)) return tracker.handleReply(message as ReplyEnvelope<Rep>);
+  if ((message as { type?: unknown } | null)?.type === 'ready') {
+    ready.resolve();
+    return true;
+  }
+  return false;
+}
+
+/** How {@link serve} answers requests on a channel. */
+export interface ServeOptions<Req extends Tagged, Rep extends Tagged> {
+  /** Posts one reply envelope over the channel. */
+  post: (reply: ReplyEnvelope<Rep>) => void;
+  /** The final reply to one request; `progress` posts intermediate replies to it first. */
+  answer: (request: RequestEnvelope<Req>, progress: (reply: Rep) => void) => Rep | Promise<Rep>;
+  /** The final reply for a request whose answer threw. */
+  failed: (error: unknown) => Rep;
+  /** Answer one request at a time, in arrival order (the workers), or each as it comes (default). */
+  serial?: boolean;
+}
+
+/**
+ * The answering side of every protocol built on these conventions: takes a message off the channel and,
+ * when it is a request, answers it with replies quoting its `messageId`, a thrown answer becoming the
+ * protocol's error reply. Returns the handler to feed messages to; it returns false for non-requests,
+ * which the caller handles itself (a webview's fire-and-forget messages).
+ */
+export function serve<Req extends Tagged, Rep extends Tagged>(options: ServeOptions<Req, Rep>): (message: unknown) => boolean {
+  let queue: Promise<void> = Promise.resolve();
+  const handle = async (request: RequestEnvelope<Req>): Promise<void> => {
+    const reply = (r: Rep) => options.post({ ...r, inReplyTo: request.messageId });
+    let final: Rep;
+    try {
+      final = await options.answer(request, reply);
+    } catch (error) {
+      final = options.failed(error);
+    }
+    reply(final);
+  };
+  return (message: unknown) => {
+    if (!isRequest(message)) return false;
+    const request = message as RequestEnvelope<Req>;
+    if (options.serial) queue = queue.then(() => handle(request));
+    else void handle(request);
+    return true;
+  };
+}

@@ -17,7 +17,11 @@ import {
   type PanelSettings,
   type ToPanelMessage,
 } from '../../shared/panelProtocol';
+import { serve } from '../../shared/messaging';
 import type { RequestEnvelope } from '../../shared/messaging';
+
+/** The webview's messages that are not requests (they need no reply). */
+type PanelNotice = Exclude<FromPanelMessage, RequestEnvelope<PanelExportRequest>>;
 
 /** The folder the webview may load from: the built bundle only. */
 function webviewRoot(context: vscode.ExtensionContext): vscode.Uri {
@@ -53,6 +57,11 @@ export class KvLensPanel implements vscode.Disposable {
   }
 
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly serveRequest = serve<PanelExportRequest, PanelExportReply>({
+    post: (reply) => this.post(reply),
+    answer: (request) => this.export(request),
+    failed: (error) => ({ type: 'exportResult', outcome: 'failed', message: error instanceof Error ? error.message : String(error) }),
+  });
   private ready = false;
   private queue: ToPanelMessage[] = [];
   private disposed = false;
@@ -72,7 +81,9 @@ export class KvLensPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => {
-        if (isFromPanelMessage(message)) void this.onMessage(message).catch((error: unknown) => feeds.log.error(`panel ${uri.toString()}: ${String(error)}`));
+        // Requests (export) are answered by the protocol's one server; the rest are notices.
+        if (!isFromPanelMessage(message) || this.serveRequest(message)) return;
+        void this.onMessage(message as PanelNotice).catch((error: unknown) => feeds.log.error(`panel ${uri.toString()}: ${String(error)}`));
       }),
     );
     // A file may change on disk without an open editor seeing it (git checkout, a script); open documents
@@ -150,7 +161,7 @@ export class KvLensPanel implements vscode.Disposable {
     }
   }
 
-  private async onMessage(message: FromPanelMessage): Promise<void> {
+  private async onMessage(message: PanelNotice): Promise<void> {
     switch (message.type) {
       case 'ready':
         // Every (re)load of the webview - first open, shown again after hiding, window reload - says
@@ -163,9 +174,6 @@ export class KvLensPanel implements vscode.Disposable {
           const run = this.feeds.latestRun();
           if (run) this.post({ type: 'benchmarkResults', run });
         }
-        return;
-      case 'export':
-        this.post({ ...(await this.export(message)), inReplyTo: message.messageId });
         return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
