@@ -1,8 +1,8 @@
-// Writes docs/lint-rules.md and the README's rule table from the rule table (src/core/lint-rules.ts).
+// Writes docs/lint-rules.md and the README's rule table from the rule table (src/core/lint/rules.ts).
 // Usage: node --import tsx scripts/gen-lint-docs.mjs [--check]   (--check: exit 1 when either is stale)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderLintDocs, withReadmeRules } from '../src/core/lint-docs.ts';
+import { renderLintDocs, withReadmeRules } from '../src/core/lint/docs.ts';
 
 const doc = fileURLToPath(new URL('../docs/lint-rules.md', import.meta.url));
 const readme = fileURLToPath(new URL('../README.md', import.meta.url));

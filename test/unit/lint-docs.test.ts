@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { README_RULES_START, renderLintDocs, withReadmeRules } from '../../src/core/lint-docs';
+import { README_RULES_START, renderLintDocs, withReadmeRules } from '../../src/core/lint/docs';
 import { LINT_RULES } from '../../src/core/lint';
 
 it('docs/lint-rules.md matches the rule table (regenerate: node --import tsx scripts/gen-lint-docs.mjs)', () => {

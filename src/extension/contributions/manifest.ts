@@ -4,7 +4,7 @@
  * writer (manifestWriter.ts) puts them in package.json; a unit test fails when the two drift apart.
  */
 import { KV_DTYPES } from '../../core/dtype';
-import { LINT_RULES } from '../../core/lint-rules';
+import { LINT_RULES } from '../../core/lint/rules';
 import { DEFAULT_SETTINGS } from '../../core/settings';
 import { PANEL_VIEW_TYPE } from '../../shared/panelProtocol';
 import { CONTEXT_IS_MODEL_CONFIG, CommandId } from './commandIds';

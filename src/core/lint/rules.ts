@@ -3,7 +3,7 @@
  * `docs/lint-rules.md` and package.json's `kvLens.ruleSeverities` settings are all produced from.
  * Codes never change once published; a rule that is retired keeps its code unused.
  */
-import type { Severity } from './types';
+import type { Severity } from '../types';
 
 /** One lint rule's identity and documentation. */
 export interface LintRule {

@@ -2,8 +2,8 @@
  * The lint rule documentation, rendered from LINT_RULES: `docs/lint-rules.md` is this text (written by
  * scripts/gen-lint-docs.mjs, checked by test/unit/lint-docs.test.ts), and the README section can reuse it.
  */
-import { LINT_RULES } from './lint-rules';
-import type { LintRule } from './lint-rules';
+import { LINT_RULES } from './rules';
+import type { LintRule } from './rules';
 
 /** Markdown for every rule: a summary table, then one section per rule. */
 export function renderLintDocs(rules: readonly LintRule[] = LINT_RULES): string {

@@ -4,11 +4,11 @@
  * Pure: no `vscode`, no `node:` imports.
  */
 import { getNodeValue } from 'jsonc-parser';
-import { nodeAt, pathToString } from './parse';
-import type { ParsedConfig } from './parse';
-import { NESTED_PARTS, aliasPaths } from './vocabulary';
-import type { Quantity as VocabularyQuantity } from './vocabulary';
-import type { JsonPath, ModelDescription } from './types';
+import { nodeAt, pathToString } from '../parse';
+import type { ParsedConfig } from '../parse';
+import { NESTED_PARTS, aliasPaths } from '../vocabulary';
+import type { Quantity as VocabularyQuantity } from '../vocabulary';
+import type { JsonPath, ModelDescription } from '../types';
 
 /** The quantities lint checks as sizes (positive integers, aliases that agree). */
 export type Quantity = Exclude<VocabularyQuantity, 'stateSize'>;
