@@ -1,8 +1,9 @@
 /**
  * `kv-lens analyze`: the core over files and folders, as tables or JSON. Every file is reported even when
- * others fail; the exit code is 1 when any file could not be analysed, 2 on bad usage.
+ * others fail; the exit code is 1 when any file could not be read or analysed, 2 on bad usage. Files are read
+ * by the one reader (src/io/readConfigFile), sizes by the one parser (./sizes), and every string printed in
+ * table mode goes through the escaper (./escape).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeText } from '../core/analyze';
@@ -13,21 +14,27 @@ import { formatBytes, formatCount, formatInt, formatTokens } from '../core/forma
 import { buildReport } from '../core/report';
 import type { ConfigReport, ReportOptions } from '../core/report';
 import type { ModelDescription } from '../core/types';
+import { inspectPath, listFolder, MAX_CONFIG_BYTES, readConfigFile } from '../io/readConfigFile';
+import { displayValue, escapeText, terminalSafeJson } from './escape';
+import { processOutput, yieldToEvents, type CliOutput } from './output';
+import { parseAmount, parseCount } from './sizes';
 import { renderTable } from './table';
 
 /** Largest config read whole; past it the file is refused with a message rather than exhausting memory. */
-export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+export const MAX_FILE_BYTES = MAX_CONFIG_BYTES;
 
 export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder>... [options]
 
-  --context N      tokens per sequence (default: the model's maximum context)
+  --context N      tokens per sequence (default: the model's maximum context); k = 1024, m = 1048576: 32k, 1m
   --batch N        concurrent sequences (default 1)
   --kv-dtype T     ${KV_DTYPES.join('|')} (default: the model's dtype)
   --tp N           tensor-parallel degree (default 1)
   --block-size N   paged cache: round each sequence up to blocks of N tokens
-  --gpu-mem GiB    GPU memory per GPU: also answer what fits (longest context, most sequences)
+  --gpu-mem GiB    GPU memory per GPU (a decimal number): also answer what fits (longest context, most sequences)
   --json           one JSON object per file (JSON lines)
-  -h, --help       this help`;
+  -h, --help       this help
+
+Exit codes: 0 every file analysed, 1 a file could not be read or analysed, 2 usage error.`;
 
 /** A file that could not be analysed: the message names the file and, where known, the field. */
 export interface FileError {
@@ -35,78 +42,104 @@ export interface FileError {
   error: string;
 }
 
-/** Expands folders to the config.json they hold (or their .json files when they hold none), in input order. */
+/**
+ * Expands folders to the config.json they hold (or their .json files when they hold none), in input order.
+ * An input that cannot be looked at or listed (missing, a symbolic link loop, permission) becomes a
+ * {@link FileError} in its place; the inputs after it are still expanded.
+ */
 export function expandInputs(inputs: string[]): (string | FileError)[] {
   const out: (string | FileError)[] = [];
   for (const input of inputs) {
-    let st;
-    try {
-      st = statSync(input);
-    } catch {
-      out.push({ file: input, error: 'no such file or folder' });
+    const what = inspectPath(input);
+    if (what.kind === 'error') {
+      out.push({ file: input, error: what.error.reason });
       continue;
     }
-    if (!st.isDirectory()) {
+    if (what.kind === 'file') {
       out.push(input);
       continue;
     }
-    const entries = readdirSync(input).sort();
-    if (entries.includes('config.json')) out.push(join(input, 'config.json'));
+    const listed = listFolder(input);
+    if ('error' in listed) {
+      out.push({ file: input, error: listed.error.reason });
+      continue;
+    }
+    const entries = listed.entries;
+    if (entries.some((e) => e.name === 'config.json')) out.push(join(input, 'config.json'));
     else {
-      const jsons = entries.filter((e) => e.endsWith('.json'));
+      const jsons = entries.filter((e) => !e.directory && e.name.endsWith('.json'));
       if (jsons.length === 0) out.push({ file: input, error: 'folder holds no config.json and no .json files' });
-      out.push(...jsons.map((e) => join(input, e)));
+      out.push(...jsons.map((e) => join(input, e.name)));
     }
   }
   return out;
 }
 
-function readConfig(file: string): { text?: string; error?: string } {
-  try {
-    const size = statSync(file).size;
-    if (size > MAX_FILE_BYTES) return { error: `${formatBytes(size)} is larger than the ${formatBytes(MAX_FILE_BYTES)} KV Lens reads` };
-    return { text: readFileSync(file, 'utf8') };
-  } catch (e) {
-    return { error: e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e) };
-  }
-}
-
 /** Analyses one file into a report, or an error that names the file. */
 export function analyzeFile(file: string, opts: ReportOptions): ConfigReport | FileError {
-  const { text, error } = readConfig(file);
-  if (text === undefined) return { file, error: error ?? 'unreadable' };
-  const analysis = analyzeText(text);
+  const read = readConfigFile(file);
+  if ('error' in read) return { file, error: read.error.reason };
+  const analysis = analyzeText(read.text);
   // Malformed JSON is refused even where the parser could recover: a number read past a missing comma is a guess.
   const syntax = analysis.parsed.problems.filter((p) => !p.tolerated);
   if (syntax.length > 0) return { file, error: `not valid JSON: ${syntax.slice(0, 3).map((p) => p.message).join('; ')}${syntax.length > 3 ? ` (and ${syntax.length - 3} more)` : ''}` };
   if (!analysis.model) return { file, error: analysis.error ?? 'no model found' };
-  return buildReport(file, analysis as Analysis & { model: ModelDescription }, opts);
+  const report = buildReport(file, analysis as Analysis & { model: ModelDescription }, opts);
+  if (read.bom) report.notes.push(BOM_NOTE);
+  return report;
 }
 
+/** Said of a file that starts with a UTF-8 byte-order mark: read here, refused by the Python that loads the model. */
+export const BOM_NOTE = "The file starts with a UTF-8 byte-order mark: KV Lens reads past it, but Python's json.loads (so transformers) refuses it ('Unexpected UTF-8 BOM'): save the file without it.";
+
+/** Options that take a value: each may be given once. */
+const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem'] as const;
+
 function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; json: boolean; help: boolean } {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      context: { type: 'string' }, batch: { type: 'string' }, 'kv-dtype': { type: 'string' }, tp: { type: 'string' },
-      'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const int = (name: string, v: string | undefined, max = 2 ** 40): number | undefined => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+      options: {
+        context: { type: 'string' }, batch: { type: 'string' }, 'kv-dtype': { type: 'string' }, tp: { type: 'string' },
+        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // node:util's messages name the flag ("Unknown option '--bogus'", "Option '--json' does not take an argument").
+    throw new UsageError((e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' '));
+  }
+  const { values, positionals, tokens } = parsed;
+  for (const name of VALUE_OPTIONS) {
+    const given = tokens.filter((t) => t.kind === 'option' && t.name === name);
+    if (given.length > 1) throw new UsageError(`--${name} given ${given.length} times; give it once`);
+  }
+  const count = (name: string, v: string | undefined, max: number, suffix = false): number | undefined => {
     if (v === undefined) return undefined;
-    const n = Number(v.replace(/k$/i, '000').replace(/_/g, ''));
-    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, not "${v}"`);
-    return n;
+    try {
+      return parseCount(`--${name}`, v, { max, suffix });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
   };
   const dtype = values['kv-dtype'];
-  if (dtype !== undefined && !isKvDtype(dtype)) throw new UsageError(`--kv-dtype must be one of ${KV_DTYPES.join(', ')}, not "${dtype}"`);
-  const gpu = values['gpu-mem'] === undefined ? undefined : Number(values['gpu-mem']);
-  if (gpu !== undefined && !(gpu > 0 && gpu < 1e6)) throw new UsageError(`--gpu-mem must be a positive number of GiB, not "${values['gpu-mem']}"`);
+  if (dtype !== undefined && !isKvDtype(dtype)) throw new UsageError(`--kv-dtype must be one of ${KV_DTYPES.join(', ')}, not ${JSON.stringify(dtype)}`);
+  let gpu: number | undefined;
+  if (values['gpu-mem'] !== undefined) {
+    try {
+      gpu = parseAmount('--gpu-mem', values['gpu-mem'], { max: 1e6, unit: 'GiB' });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  }
   const opts: ReportOptions = {};
-  const context = int('context', values.context);
-  const batch = int('batch', values.batch, 1e7);
-  const tp = int('tp', values.tp, 4096);
-  const blockSize = int('block-size', values['block-size'], 1 << 20);
+  const context = count('context', values.context, 2 ** 40, true);
+  const batch = count('batch', values.batch, 1e7);
+  const tp = count('tp', values.tp, 4096);
+  const blockSize = count('block-size', values['block-size'], 1 << 20, true);
   if (context) opts.context = context;
   if (batch) opts.batch = batch;
   if (tp) opts.tp = tp;
@@ -119,93 +152,113 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
 /** A command-line mistake: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
-/** Runs `kv-lens analyze`; returns the exit code. */
-export function runAnalyzeCli(args: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+/**
+ * Runs `kv-lens analyze`; resolves to the exit code: 0 every file analysed, 1 any file could not be read or
+ * analysed (each is reported, and the others still are), 2 a usage error. A closed stdout ends the run quietly.
+ */
+export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<number> {
   let parsed;
   try {
     parsed = parseOptions(args);
   } catch (e) {
-    err(`kv-lens analyze: ${e instanceof Error ? e.message : String(e)}\n\n${ANALYZE_USAGE}\n`);
+    (io ?? processOutput(true)).err(`kv-lens analyze: ${escapeText(e instanceof Error ? e.message : String(e))}\n\n${ANALYZE_USAGE}\n`);
     return 2;
   }
+  const o = io ?? processOutput(!parsed.json);
   if (parsed.help) {
-    out(ANALYZE_USAGE + '\n');
+    o.out(ANALYZE_USAGE + '\n');
     return 0;
   }
   if (parsed.inputs.length === 0) {
-    err(`kv-lens analyze: name at least one config.json or folder\n\n${ANALYZE_USAGE}\n`);
+    o.err(`kv-lens analyze: name at least one config.json or folder\n\n${ANALYZE_USAGE}\n`);
     return 2;
   }
   let failed = false;
   for (const item of expandInputs(parsed.inputs)) {
-    const result = typeof item === 'string' ? analyzeFile(item, parsed.opts) : item;
+    if (o.closed) break;
+    let result: ConfigReport | FileError;
+    if (typeof item !== 'string') result = item;
+    else {
+      try {
+        result = analyzeFile(item, parsed.opts);
+      } catch (e) {
+        // A failure of KV Lens itself on one file is that file's error: the other files are still reported.
+        result = { file: item, error: `KV Lens failed on this file (please report it): ${e instanceof Error ? e.message : displayValue(e)}` };
+      }
+    }
     if ('error' in result) {
       failed = true;
-      reportError(result, parsed.json, out, err);
+      reportError(result, parsed.json, o);
     } else {
-      out(parsed.json ? JSON.stringify(result) + '\n' : renderReport(result) + '\n');
+      o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + '\n');
     }
+    // Lets an EPIPE from that write arrive, so a closed stdout stops the run here.
+    await yieldToEvents();
   }
   return failed ? 1 : 0;
 }
 
-function reportError(e: FileError, json: boolean, out: (s: string) => void, err: (s: string) => void): void {
-  if (json) out(JSON.stringify({ file: e.file, error: e.error }) + '\n');
-  err(`kv-lens: ${e.file}: ${e.error}\n`);
+function reportError(e: FileError, json: boolean, o: CliOutput): void {
+  if (json) o.out(terminalSafeJson({ file: e.file, error: e.error }) + '\n');
+  o.err(`kv-lens: ${escapeText(e.file)}: ${escapeText(e.error)}\n`);
 }
 
-/** The human-readable report for one file. */
+/**
+ * The human-readable report for one file. Every line is passed through {@link escapeText} and every table cell
+ * through the table's own escaping: the file name, model_type, dtypes, layer kinds, field values, findings and
+ * notes can all carry text from the file, and none reaches the terminal raw.
+ */
 export function renderReport(r: ConfigReport): string {
-  const a = r.attention;
   const kv = r.kvCache;
   const lines: string[] = [];
-  const part = r.part ? ` (language model in ${r.part})` : '';
-  lines.push(`${r.file}: ${r.modelType ?? 'no model_type'}${part}`);
-  lines.push(`  attention  ${describeAttention(r)}`);
-  lines.push(`  layers     ${r.layers.total} total: ${[
+  const push = (line: string) => lines.push(escapeText(line));
+  const table = (header: string[], rows: string[][]) => lines.push(renderTable(header, rows, '    '));
+  const v = displayValue;
+  const part = r.part ? ` (language model in ${v(r.part)})` : '';
+  push(`${v(r.file)}: ${r.modelType === undefined || r.modelType === null ? 'no model_type' : v(r.modelType)}${part}`);
+  push(`  attention  ${describeAttention(r)}`);
+  push(`  layers     ${r.layers.total} total: ${[
     r.layers.full && `${r.layers.full} full`, r.layers.sliding && `${r.layers.sliding} sliding`, r.layers.chunked && `${r.layers.chunked} chunked`,
     r.layers.compressed && `${r.layers.compressed} compressed`, r.layers.stateOnly && `${r.layers.stateOnly} fixed-state`, r.layers.noCache && `${r.layers.noCache} without cache`,
   ].filter(Boolean).join(', ')}`);
-  lines.push(`  KV cache   ${formatBytes(kv.bytesPerToken)} per token (${formatInt(kv.bytesPerToken)} B) in ${kv.dtype}; ${formatBytes(kv.totalBytes)} at ${formatTokens(kv.context)} tokens x ${kv.batch} sequence${kv.batch === 1 ? '' : 's'}`);
-  lines.push(`  formula    ${kv.formula}`);
-  if (kv.stateBytes) lines.push(`  state      ${formatBytes(kv.stateBytes)} fixed (does not grow with context)`);
-  if (kv.crossAttentionBytes) lines.push(`  cross-attn ${formatBytes(kv.crossAttentionBytes)} (encoder-decoder)`);
-  if (kv.mlaExpanded) lines.push(`  MLA        HF transformers' eager cache (expanded K and V): ${formatBytes(kv.mlaExpanded.bytesPerToken)} per token, ${formatBytes(kv.mlaExpanded.cacheBytes)} at this context`);
-  if (kv.tp > 1) lines.push(`  per GPU    ${formatBytes(kv.perGpuBytes)} on each of ${kv.tp} GPUs (${kv.perGpuKvHeads} KV heads each${kv.replication > 1 ? `, each head on ${kv.replication} GPUs` : ''}); cluster ${formatBytes(kv.clusterBytes)}`);
-  lines.push(`  weights    ~${formatCount(r.weights.totalParams)} parameters${r.weights.activeParams !== r.weights.totalParams ? ` (${formatCount(r.weights.activeParams)} active)` : ''}, ${formatBytes(r.weights.bytes)} (${r.weights.dtypeFrom})`);
+  push(`  KV cache   ${formatBytes(kv.bytesPerToken)} per token (${formatInt(kv.bytesPerToken)} B) in ${v(kv.dtype)}; ${formatBytes(kv.totalBytes)} at ${formatTokens(kv.context)} tokens x ${kv.batch} sequence${kv.batch === 1 ? '' : 's'}`);
+  push(`  formula    ${v(kv.formula)}`);
+  if (kv.stateBytes) push(`  state      ${formatBytes(kv.stateBytes)} fixed (does not grow with context)`);
+  if (kv.crossAttentionBytes) push(`  cross-attn ${formatBytes(kv.crossAttentionBytes)} (encoder-decoder)`);
+  if (kv.mlaExpanded) push(`  MLA        HF transformers' eager cache (expanded K and V): ${formatBytes(kv.mlaExpanded.bytesPerToken)} per token, ${formatBytes(kv.mlaExpanded.cacheBytes)} at this context`);
+  if (kv.tp > 1) push(`  per GPU    ${formatBytes(kv.perGpuBytes)} on each of ${kv.tp} GPUs (${kv.perGpuKvHeads} KV heads each${kv.replication > 1 ? `, each head on ${kv.replication} GPUs` : ''}); cluster ${formatBytes(kv.clusterBytes)}`);
+  push(`  weights    ~${formatCount(r.weights.totalParams)} parameters${r.weights.activeParams !== r.weights.totalParams ? ` (${formatCount(r.weights.activeParams)} active)` : ''}, ${formatBytes(r.weights.bytes)} (${v(r.weights.dtypeFrom)})`);
   if (r.fit) {
     const f = r.fit;
     const ctx = f.contextUnbounded ? 'any context' : f.maxContext > 0 ? `${formatInt(f.maxContext)} tokens` : 'nothing';
-    lines.push(`  fits       ${f.gpuMemGiB} GiB x ${f.tp} GPU${f.tp > 1 ? 's' : ''}: ${formatBytes(f.freePerGpuBytes)} free per GPU after weights; longest context ${ctx} at batch ${kv.batch}; ${f.maxBatch === null ? 'batch not bounded by the cache' : `${formatInt(f.maxBatch)} sequences`} at ${formatTokens(f.atContext)}`);
+    push(`  fits       ${f.gpuMemGiB} GiB x ${f.tp} GPU${f.tp > 1 ? 's' : ''}: ${formatBytes(f.freePerGpuBytes)} free per GPU after weights; longest context ${ctx} at batch ${kv.batch}; ${f.maxBatch === null ? 'batch not bounded by the cache' : `${formatInt(f.maxBatch)} sequences`} at ${formatTokens(f.atContext)}`);
   }
   if (kv.breakdown.length > 1 || kv.breakdown.some((b) => b.kind !== 'full')) {
     lines.push('');
-    lines.push(renderTable(
+    table(
       ['layers', 'kind', 'holds', 'per token per layer', 'total'],
-      kv.breakdown.map((b) => [String(b.layers), b.label, b.tokensHeld ? `${formatInt(b.tokensHeld)} tok` : '-', b.bytesPerTokenPerLayer ? formatBytes(b.bytesPerTokenPerLayer) : '-', formatBytes(b.bytes)]),
-      '    ',
-    ));
+      kv.breakdown.map((b) => [displayValue(b.layers), displayValue(b.label), b.tokensHeld ? `${formatInt(b.tokensHeld)} tok` : '-', b.bytesPerTokenPerLayer ? formatBytes(b.bytesPerTokenPerLayer) : '-', formatBytes(b.bytes)]),
+    );
   }
   if (r.whatIf.length > 1) {
     lines.push('');
-    lines.push(renderTable(
+    table(
       ['KV heads', 'kind', 'group', 'per token', `at ${formatTokens(kv.context)}`, 'vs MHA', 'decode bound'],
-      r.whatIf.map((w) => [`${w.kvHeads}${w.current ? ' *' : ''}`, w.kind, String(w.groupSize), formatBytes(w.bytesPerToken), formatBytes(w.totalBytes), `${(w.ratioToMha * 100).toFixed(1)}%`, `${w.decodeSpeedupBound}x`]),
-      '    ',
-    ));
+      r.whatIf.map((w) => [`${w.kvHeads}${w.current ? ' *' : ''}`, displayValue(w.kind), displayValue(w.groupSize), formatBytes(w.bytesPerToken), formatBytes(w.totalBytes), `${(w.ratioToMha * 100).toFixed(1)}%`, `${w.decodeSpeedupBound}x`]),
+    );
   }
   lines.push('');
-  lines.push('  fields used:');
+  push('  fields used:');
   for (const [name, s] of Object.entries(r.fields)) {
-    lines.push(`    ${name.padEnd(11)} ${String(s.value).padEnd(8)} ${s.from.length ? s.from.join(', ') : '-'}${s.defaulted ? ' (default)' : ''}${s.note ? `: ${s.note}` : ''}`);
+    push(`    ${escapeText(name).padEnd(11)} ${escapeText(displayValue(s.value)).padEnd(8)} ${s.from.length ? s.from.map(v).join(', ') : '-'}${s.defaulted ? ' (default)' : ''}${s.note ? `: ${v(s.note)}` : ''}`);
   }
   if (r.findings.length) {
-    lines.push('  findings:');
-    for (const f of r.findings) lines.push(`    ${r.file}:${f.line}:${f.column} ${f.severity} ${f.code}: ${f.message}`);
+    push('  findings:');
+    for (const f of r.findings) push(`    ${v(r.file)}:${f.line}:${f.column} ${f.severity} ${f.code}: ${v(f.message)}`);
   }
   if (r.notes.length) {
-    lines.push('  notes:');
-    for (const n of r.notes) lines.push(`    - ${n}`);
+    push('  notes:');
+    for (const n of r.notes) push(`    - ${v(n)}`);
   }
   return lines.join('\n');
 }

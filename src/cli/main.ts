@@ -3,6 +3,8 @@
  */
 import { ANALYZE_USAGE, runAnalyzeCli } from './analyze';
 import { runBenchCli } from './bench';
+import { escapeLines, escapeText } from './escape';
+import { installPipeHandlers } from './output';
 
 const USAGE = `kv-lens: attention grouping and KV-cache cost of HuggingFace config.json files
 
@@ -14,6 +16,8 @@ Usage:
 ${ANALYZE_USAGE.split('\n').slice(1).join('\n')}`;
 
 async function main(argv: string[]): Promise<number> {
+  // A closed stdout (`kv-lens analyze ... | head`) ends the run quietly, never with an EPIPE stack trace.
+  installPipeHandlers();
   const [command, ...rest] = argv;
   switch (command) {
     case 'analyze':
@@ -24,12 +28,17 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
     case '--help':
     case 'help':
+      // Asked for: the usage on stdout, exit 0. No command at all is a usage error: stderr, exit 2.
+      if (command === undefined) {
+        process.stderr.write(USAGE + '\n');
+        return 2;
+      }
       process.stdout.write(USAGE + '\n');
-      return command === undefined ? 2 : 0;
+      return 0;
     default:
       // A bare path means analyze: `kv-lens config.json`.
       if (!command.startsWith('-')) return runAnalyzeCli(argv);
-      process.stderr.write(`kv-lens: unknown option ${command}\n\n${USAGE}\n`);
+      process.stderr.write(`kv-lens: unknown option ${escapeText(command)}\n\n${USAGE}\n`);
       return 2;
   }
 }
@@ -39,7 +48,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`kv-lens: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`kv-lens: ${escapeLines(e instanceof Error ? e.stack ?? e.message : String(e))}\n`);
     process.exitCode = 1;
   },
 );
