@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HOVER_COMMANDS } from '../../src/core/hover-markdown';
+import { HOVER_COMMANDS } from '../../src/core/hover/markdown';
 import { LINT_RULES } from '../../src/core/lint/rules';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import { COMMAND_IDS, CONTEXT_IS_MODEL_CONFIG, CommandId } from '../../src/extension/contributions/commandIds';

@@ -55,7 +55,6 @@ export const NULL_NOT_ALLOWED: Quantity[] = ['queryHeads', 'hiddenSize', 'numLay
 /** The dtype field names; transformers renamed `torch_dtype` to `dtype` (4.56). */
 export const DTYPE_FIELDS = ['torch_dtype', 'dtype'] as const;
 
-
 /** A field as written in the document. */
 export interface RawField {
   /** Absolute path in the document. */

@@ -1,17 +1,18 @@
 /**
  * Hover text for model configs: what each attention-related key or value means for THIS model, with the
- * numbers worked out. `hoverAt` finds what sits under the offset and hands it to a topic in hover-topics.ts.
+ * numbers worked out. `hoverAt` finds what sits under the offset and hands it to a topic (topics.ts).
  * Pure: no `vscode`, no `node:` imports; file-provided strings are escaped (hover-markdown.ts).
  */
-import type { Analysis } from './analyze';
-import { locate } from './parse';
-import type { KvLensSettings } from './settings';
-import type { JsonPath, SourceRange } from './types';
-import { CommandLinks, esc } from './hover-markdown';
-import { HoverTopics } from './hover-topics';
-import type { HoverTarget } from './hover-topics';
-import { TOPIC_OF_KEY } from './vocabulary';
-import type { Topic } from './vocabulary';
+import type { Analysis } from '../analyze';
+import { locate } from '../parse';
+import type { KvLensSettings } from '../settings';
+import type { JsonPath, SourceRange } from '../types';
+import { CommandLinks, esc } from './markdown';
+import { HoverContext } from './context';
+import type { HoverTarget } from './context';
+import { notRead, renderTopic } from './topics';
+import { TOPIC_OF_KEY } from '../vocabulary';
+import type { Topic } from '../vocabulary';
 
 /** A hover: markdown, the source range it applies to, and the command ids its links use (to be trusted). */
 export interface HoverContent {
@@ -68,14 +69,14 @@ function render(analysis: Analysis, settings: KvLensSettings, links: CommandLink
     return `**${esc(t.key)}**: KV Lens could not describe this model${analysis.error ? `: ${esc(analysis.error)}` : '.'}`;
   }
   const inPart = samePath(t.container, model.partPath) || (t.container.length === model.partPath.length + 1 && startsWith(t.container, model.partPath) && t.container[t.container.length - 1] === 'attn_config');
-  const topics = new HoverTopics(analysis, model, settings, links);
+  const c = new HoverContext(analysis, model, settings, links);
   // Top-level model fields (dtype, model_type, the nested part's key) are read even when the language model is nested.
   if (!inPart) {
-    if (t.container.length === 0 && (topic === 'dtype' || topic === 'summary' || topic === 'part')) return topics.render(topic, t);
-    if (t.container.length === 0 && model.part) return topics.notRead(t);
+    if (t.container.length === 0 && (topic === 'dtype' || topic === 'summary' || topic === 'part')) return renderTopic(c, topic, t);
+    if (t.container.length === 0 && model.part) return notRead(c, t);
     return undefined;
   }
-  return topics.render(topic, t);
+  return renderTopic(c, topic, t);
 }
 
 function lastStringIndex(path: JsonPath): number {
