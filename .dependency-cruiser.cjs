@@ -2,6 +2,7 @@
  * The house's import rules, checked by `npm run lint:imports` (part of `npm test`). Layers, lowest first:
  *   src/core     pure arithmetic and config reading: no `vscode`, no `node:` modules, nothing above it
  *   src/shared   the typed protocols between threads and the webview: core only
+ *   src/io       reading files from disk (Node allowed): core only; every input path goes through it
  *   src/analysis, src/bench   document analysis and benchmarks (may use Node): never the editor or the CLI
  *   webview      the panel's browser code: core, shared and itself
  *   src/extension, src/cli    the two front ends: anything below, never each other
@@ -37,6 +38,12 @@ module.exports = {
       name: 'shared-no-node', severity: 'error', comment: 'src/shared is loaded by the webview too: no Node built-ins.',
       from: { path: '^src/shared/' },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'io-only-core', severity: 'error',
+      comment: 'src/io (file readers) imports only src/core, itself and Node.',
+      from: { path: '^src/io/' },
+      to: { pathNot: ['^src/(core|io)/', '^node_modules/'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'webview-only-core-shared', severity: 'error',

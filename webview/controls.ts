@@ -4,6 +4,7 @@
  */
 import { formatTokens } from '../src/core/format';
 import type { KvDtype } from '../src/core/types';
+import { SizeError, parseAmount, parseCount } from '../src/core/sizes';
 import type { PanelControls } from '../src/shared/panelProtocol';
 import { h } from './dom';
 
@@ -56,14 +57,25 @@ export class ControlBar {
     this.dtype.addEventListener('change', () => this.onChange({ kvDtype: this.dtype.value as KvDtype | 'auto' }));
     this.context.addEventListener('change', () => this.onChange({ context: Number(this.context.value) || 0 }));
     this.tp.addEventListener('change', () => this.onChange({ tensorParallel: Number(this.tp.value) || 1 }));
-    const numeric = (el: ValueElement, key: 'batch' | 'gpuMemoryGiB', integer: boolean): void => {
+    // Typed values go through the one size parser (core/sizes.ts): `0x10`, `1e3` and the like are refused.
+    const numeric = (el: ValueElement, key: 'batch' | 'gpuMemoryGiB', parse: (text: string) => number): void => {
       el.addEventListener('change', () => {
-        const n = Number(el.value);
-        if (Number.isFinite(n) && n > 0) this.onChange({ [key]: integer ? Math.round(n) : n });
+        let n: number;
+        try {
+          n = parse(String(el.value).trim());
+        } catch (error) {
+          if (!(error instanceof SizeError)) throw error;
+          el.setAttribute('invalid', '');
+          el.title = error.message;
+          return;
+        }
+        el.removeAttribute('invalid');
+        el.title = '';
+        this.onChange({ [key]: n });
       });
     };
-    numeric(this.batch, 'batch', true);
-    numeric(this.gpu, 'gpuMemoryGiB', false);
+    numeric(this.batch, 'batch', (t) => parseCount('Batch', t, { max: 1 << 24 }));
+    numeric(this.gpu, 'gpuMemoryGiB', (t) => parseAmount('GPU memory', t, { max: 1 << 20, unit: 'GiB' }));
 
     this.element = h(
       'div',

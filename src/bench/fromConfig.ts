@@ -4,6 +4,7 @@
  */
 import { analyzeText } from '../core/analyze';
 import type { ModelDescription } from '../core/types';
+import { divisors } from '../core/whatif';
 import { BenchError, type BenchModel } from '../shared/benchProtocol';
 
 /** The benchmarkable attention of a model; throws `invalid` when it has none. */
@@ -49,9 +50,10 @@ export function defaultVariants(model: BenchModel): number[] {
   return [...new Set([model.queryHeads, model.configuredKvHeads, 1])].filter((kv) => kv > 0 && model.queryHeads % kv === 0).sort((a, b) => b - a);
 }
 
-/** Every KV head count a user may ask for: the divisors of the query heads. */
+/**
+ * Every KV head count a user may ask for: the divisors of the query heads, largest first, from the core's one
+ * bounded divisor list (O(sqrt n), empty past a million heads: no count-down proportional to the value).
+ */
 export function allowedVariants(model: BenchModel): number[] {
-  const out: number[] = [];
-  for (let kv = model.queryHeads; kv >= 1; kv--) if (model.queryHeads % kv === 0) out.push(kv);
-  return out;
+  return divisors(model.queryHeads).reverse();
 }

@@ -15,9 +15,9 @@ import { buildReport } from '../core/report';
 import type { ConfigReport, ReportOptions } from '../core/report';
 import type { ModelDescription } from '../core/types';
 import { inspectPath, listFolder, MAX_CONFIG_BYTES, readConfigFile } from '../io/readConfigFile';
-import { displayValue, escapeText, terminalSafeJson } from './escape';
+import { displayValue, escapeText, terminalSafeJson } from '../core/escape';
 import { processOutput, yieldToEvents, type CliOutput } from './output';
-import { parseAmount, parseCount } from './sizes';
+import { parseAmount, parseCount } from '../core/sizes';
 import { renderTable } from './table';
 
 /** Largest config read whole; past it the file is refused with a message rather than exhausting memory. */

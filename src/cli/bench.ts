@@ -8,13 +8,13 @@
 import { basename, dirname, join } from 'node:path';
 import { BenchClient } from '../bench/client';
 import { formatReport } from '../bench/format';
-import { benchModelFromText, defaultVariants } from '../bench/fromConfig';
+import { allowedVariants, benchModelFromText, defaultVariants } from '../bench/fromConfig';
 import { MAX_CONTEXTS, MAX_THREADS } from '../bench/plan';
 import { BenchError, type BenchModel, type BenchPath, type BenchRequest, type EpChoice } from '../shared/benchProtocol';
 import { ConfigReadError, inspectPath, readConfigFileOrThrow } from '../io/readConfigFile';
-import { escapeLines, escapeText, terminalSafeJson } from './escape';
+import { escapeLines, escapeText, terminalSafeJson } from '../core/escape';
 import { processOutput, type CliOutput } from './output';
-import { parseCount, parseCountList, SizeError } from './sizes';
+import { parseCount, parseCountList, SizeError } from '../core/sizes';
 
 const USAGE = `usage: kv-lens bench <config.json | folder> [--ep auto|cpu|webgpu|cuda] [--phase decode|prefill]
                      [--context L,...] [--prompt S] [--batch B] [--dtype fp32|fp16]
@@ -113,19 +113,6 @@ function readConfig(path: string): string {
   return readConfigFileOrThrow(path).text;
 }
 
-/** The divisors of `n`, largest first, found in sqrt(n) steps; undefined past a bound (too many to list). */
-function divisors(n: number): number[] | undefined {
-  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 32) return undefined;
-  const low: number[] = [];
-  const high: number[] = [];
-  for (let d = 1; d * d <= n; d++) {
-    if (n % d !== 0) continue;
-    low.push(d);
-    if (d * d !== n) high.push(n / d);
-  }
-  return [...low, ...high.reverse()].sort((a, b) => b - a);
-}
-
 /**
  * Builds the worker request from the command line and the config. Every flag is checked before the config is
  * read, and a flag the chosen phase does not use is refused: `--context` is decode's (cache lengths), `--prompt`
@@ -153,8 +140,8 @@ export function requestFromArgs(args: string[], readText: (path: string) => stri
   const variants = asked ?? defaultVariants(model);
   for (const kv of variants) {
     if (model.queryHeads % kv === 0) continue;
-    const allowed = divisors(model.queryHeads);
-    throw new UsageError(`--variants: ${kv} does not divide ${model.queryHeads} query heads${allowed ? ` (allowed: ${allowed.join(',')})` : ''}`);
+    const allowed = allowedVariants(model);
+    throw new UsageError(`--variants: ${kv} does not divide ${model.queryHeads} query heads${allowed.length ? ` (allowed: ${allowed.join(',')})` : ''}`);
   }
   const request: BenchRequest = { model, variants, ep, phase, contexts, prompt, batch, dtype, paths };
   if (threads !== undefined) request.threads = threads;

@@ -3,7 +3,7 @@
  */
 import { ANALYZE_USAGE, runAnalyzeCli } from './analyze';
 import { runBenchCli } from './bench';
-import { escapeLines, escapeText } from './escape';
+import { escapeLines, escapeText } from '../core/escape';
 import { installPipeHandlers } from './output';
 
 const USAGE = `kv-lens: attention grouping and KV-cache cost of HuggingFace config.json files

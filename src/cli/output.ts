@@ -3,7 +3,7 @@
  * the EPIPE is caught on the stream, later writes are dropped, and the commands stop at the next file.
  * Text written in table mode goes through {@link escapeLines}, the last net under the per-value escaping.
  */
-import { escapeLines } from './escape';
+import { escapeLines } from '../core/escape';
 
 /** The two streams of one run. */
 export interface CliOutput {

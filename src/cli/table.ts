@@ -2,7 +2,7 @@
  * Plain-text tables for the terminal: columns padded to their widest cell, numbers right-aligned. Every header
  * and cell goes through {@link escapeText} before it is measured: a cell can hold text from a config.
  */
-import { escapeText } from './escape';
+import { escapeText } from '../core/escape';
 
 const NUMERIC = /^[-+~]?[\d.,]+\s*([kMGTP]i?B|B|%|x|tok|\*)?( \*)?$/;
 

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { displayValue, escapeLines, escapeText, terminalSafeJson } from '../../src/cli/escape';
-import { parseAmount, parseCount, parseCountList, SizeError } from '../../src/cli/sizes';
+import { displayValue, escapeLines, escapeText, terminalSafeJson } from '../../src/core/escape';
+import { parseAmount, parseCount, parseCountList, SizeError } from '../../src/core/sizes';
 import { ConfigReadError, decodeConfigBytes, firstInvalidUtf8, MAX_CONFIG_BYTES, readConfigFile, readConfigFileOrThrow, wideEncoding } from '../../src/io/readConfigFile';
 import { CONFIGS } from '../fixtures/paths';
 

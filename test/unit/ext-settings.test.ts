@@ -52,7 +52,9 @@ test('settings: ids and changed keys', () => {
 test('choices: picker values and typed values are checked like settings', () => {
   assert.deepEqual(parseChoice('context', '128k'), { value: 131072 });
   assert.deepEqual(parseChoice('context', '1M'), { value: 1048576 });
-  assert.deepEqual(parseChoice('context', '100,000'), { value: 100000 });
+  assert.deepEqual(parseChoice('context', ' 100000 '), { value: 100000 });
+  // One grammar with the CLI's flags: no separators, no hex, exponents or fractions.
+  for (const text of ['100,000', '0x10', '1e3', '1.5k', '32_768']) assert.ok('error' in parseChoice('context', text), text);
   assert.deepEqual(parseChoice('context', 0), { value: 0 });
   assert.ok('error' in parseChoice('batch', 0));
   assert.ok('error' in parseChoice('tensorParallel', '1.5'));

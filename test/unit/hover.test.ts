@@ -304,3 +304,18 @@ describe('what gets a hover', () => {
     assert.equal(hoverAt(a, text.indexOf('"mm_tokens_per_image"') + 2, SETTINGS), undefined);
   });
 });
+
+describe('hover on any JSON value', () => {
+  // Found by the fuzz harness: String() of a null-prototype object from the parser threw in the dtype topic.
+  it('never throws, whatever value a field holds', () => {
+    const values = ['{"a": 1}', '{}', '[1, {"b": null}]', 'null', 'true', '-1e309', '"\\u0000"'];
+    for (const key of ['torch_dtype', 'dtype', 'num_key_value_heads', 'sliding_window', 'layer_types', 'model_type', 'text_config', 'kv_lora_rank']) {
+      for (const value of values) {
+        const text = `{"model_type": "mixtral", "num_attention_heads": 32, "num_key_value_heads": 8, "hidden_size": 4096, "num_hidden_layers": 32, "${key}": ${value}}`;
+        const analysis = analyzeText(text);
+        const hover = hoverAt(analysis, text.indexOf(`"${key}"`) + 2, DEFAULT_SETTINGS);
+        if (hover) assert.equal(typeof hover.markdown, 'string', `${key}: ${value}`);
+      }
+    }
+  });
+});

@@ -36,6 +36,7 @@ test('import rules: each layer rule and the cycle rule report a scratch tree tha
     'src/analysis/s.ts': "import { b } from '../bench/b';\nexport const s = b;\n",
     'src/bench/b.ts': "import { c } from '../cli/c';\nexport const b = c;\n",
     'webview/w.ts': "import { join } from 'node:path';\nimport { s } from '../src/analysis/s';\nexport const w = [join, s];\n",
+    'src/io/r.ts': "import { readFileSync } from 'node:fs';\nimport { p } from '../shared/p';\nexport const r = [readFileSync, p];\n",
   });
   const found = violations();
   for (const expected of [
@@ -48,6 +49,7 @@ test('import rules: each layer rule and the cycle rule report a scratch tree tha
     'middle-not-front-ends src/bench/b.ts -> src/cli/c.ts',
     'webview-only-core-shared webview/w.ts -> src/analysis/s.ts',
     'webview-no-node webview/w.ts -> path',
+    'io-only-core src/io/r.ts -> src/shared/p.ts',
   ]) {
     assert.ok(found.includes(expected), `expected "${expected}" among:\n${found.join('\n')}`);
   }
@@ -58,7 +60,8 @@ test('import rules: a tree that follows them is clean', () => {
     'src/core/a.ts': 'export const a = 1;\n',
     'src/shared/p.ts': "import { a } from '../core/a';\nexport const p = a;\n",
     'src/analysis/s.ts': "import { readFileSync } from 'node:fs';\nimport { p } from '../shared/p';\nexport const s = [readFileSync, p];\n",
-    'src/extension/x.ts': "import { s } from '../analysis/s';\nexport const x = s;\n",
+    'src/extension/x.ts': "import { s } from '../analysis/s';\nimport { r } from '../io/r';\nexport const x = [s, r];\n",
+    'src/io/r.ts': "import { readFileSync } from 'node:fs';\nimport { a } from '../core/a';\nexport const r = [readFileSync, a];\n",
     'webview/w.ts': "import { p } from '../src/shared/p';\nexport const w = p;\n",
   });
   assert.deepEqual(violations(), []);

@@ -4,6 +4,7 @@
  */
 import type { KvLensSettings } from '../../core/settings';
 import { KV_DTYPES } from '../../core/dtype';
+import { SizeError, parseCount } from '../../core/sizes';
 
 /** Settings the "select" commands change. */
 export type SelectableKey = 'kvDtype' | 'context' | 'batch' | 'tensorParallel';
@@ -27,7 +28,7 @@ export function presetsFor(key: SelectableKey): readonly (string | number)[] {
 
 /**
  * Checks a value given to a select command (from a picker, an input box, a test or a command link).
- * Numbers may be typed with a k/M suffix ("128k" = 131072). Returns the setting value or an error message.
+ * A context may be typed with a k/M suffix ("128k" = 131072). Returns the setting value or an error message.
  */
 export function parseChoice<K extends SelectableKey>(key: K, raw: unknown): { value: KvLensSettings[K] } | { error: string } {
   if (key === 'kvDtype') {
@@ -35,15 +36,22 @@ export function parseChoice<K extends SelectableKey>(key: K, raw: unknown): { va
       ? { value: raw as KvLensSettings[K] }
       : { error: `KV dtype must be auto or one of ${KV_DTYPES.join(', ')}` };
   }
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseTokens(raw) : NaN;
   const min = key === 'context' ? 0 : 1;
-  if (!Number.isInteger(n) || n < min) return { error: `enter a whole number >= ${min}` };
-  return { value: n as KvLensSettings[K] };
+  if (typeof raw === 'number') {
+    return Number.isSafeInteger(raw) && raw >= min && raw <= MAX_CHOICE ? { value: raw as KvLensSettings[K] } : { error: `enter a whole number from ${min} to ${MAX_CHOICE}` };
+  }
+  if (typeof raw !== 'string') return { error: `enter a whole number >= ${min}` };
+  // The same grammar as the CLI's flags (core/sizes.ts): digits, and for the context a k / m suffix.
+  try {
+    return { value: parseCount(LABELS[key as Exclude<SelectableKey, 'kvDtype'>], raw.trim(), { min, max: MAX_CHOICE, suffix: key === 'context' }) as KvLensSettings[K] };
+  } catch (error) {
+    if (error instanceof SizeError) return { error: error.message };
+    throw error;
+  }
 }
 
-function parseTokens(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(text.replace(/[,_]/g, ''));
-  if (!m) return NaN;
-  const scale = m[2] === '' ? 1 : /k/i.test(m[2]!) ? 1024 : 1024 * 1024;
-  return Number(m[1]) * scale;
-}
+/** Above this no setting means anything (16M tokens of context, 16M sequences or GPUs). */
+const MAX_CHOICE = 1 << 24;
+
+const LABELS: Record<Exclude<SelectableKey, 'kvDtype'>, string> = { context: 'The context', batch: 'The batch', tensorParallel: 'The tensor-parallel degree' };
+

@@ -1,6 +1,6 @@
 /**
- * The one parser for sizes typed on the command line, for `analyze` and `bench` alike (pure: no Node, no vscode,
- * so it can move to src/core for the editor's inputs too).
+ * The one parser for sizes a user types, on every surface: the CLI's flags (`analyze`, `bench`), the editor's
+ * input boxes (select commands) and the panel's controls. Pure: no Node, no vscode.
  *
  * Token counts (context, prompt, block size): decimal digits with an optional binary suffix, k = 1,024 and
  * m = 1,048,576 (either case), as KV Lens prints them ("8k" is 8,192 everywhere). Plain counts (batch, tp,

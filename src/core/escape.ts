@@ -1,5 +1,6 @@
 /**
- * Terminal safety: the one escaper for every string the CLI prints that came from a file or a file name.
+ * Terminal safety: the one escaper for every string printed to a terminal that came from a file or a file name
+ * (the CLI, the benchmark report), and the one way to turn any config value into text (displayValue).
  * A config (or a folder of them) is untrusted input; printed raw, its strings could clear the screen, set the
  * title, recolour the output, hide or reorder text (bidi overrides) or forge lines. Shown escaped instead:
  *
@@ -9,7 +10,7 @@
  *   line and paragraph separators (U+2028, U+2029), and lone surrogates   \u202e
  *
  * An ANSI escape sequence is harmless once its ESC (or its C1 introducer) is shown as text. Backslashes are
- * left as they are, so Windows paths stay readable. This file is pure (no Node, no vscode).
+ * left as they are, so Windows paths stay readable. Pure: no Node, no vscode.
  */
 
 /** Every code unit shown escaped (lone surrogates are handled apart). */
