@@ -2,7 +2,7 @@
  * Turning a request into shapes, checking it, and sizing it against memory before anything is
  * allocated.
  */
-import { BenchError, type BenchRequest, type EpName } from '../shared/benchProtocol';
+import { ALL_PATHS, BenchError, type BenchRequest, type EpName } from '../shared/benchProtocol';
 import type { GraphSpec } from './graphs/spec';
 import { elemBytes } from './metrics';
 
@@ -38,7 +38,7 @@ export const MAX_THREADS = 1024;
 export const MAX_ARRAY_ELEMENTS = 2 ** 31 - 1;
 
 const EPS = ['auto', 'cpu', 'webgpu', 'cuda'];
-const PATHS = ['gqa', 'attention', 'plain', 'grouped'];
+
 
 /** Throws `invalid` for a request no graph can be built from (checked before anything is allocated). */
 export function validateRequest(request: BenchRequest): void {
@@ -64,7 +64,7 @@ export function validateRequest(request: BenchRequest): void {
     for (const c of request.contexts) if (!positive(c)) fail(`context must be a positive integer (got ${c})`);
   } else if (!positive(request.prompt)) fail(`prompt must be a positive integer (got ${request.prompt})`);
   if (!Array.isArray(request.paths) || request.paths.length === 0) fail('no paths to time');
-  for (const path of request.paths) if (!PATHS.includes(path)) fail(`unknown path ${String(path)} (gqa, attention, plain or grouped)`);
+  for (const path of request.paths) if (!ALL_PATHS.includes(path)) fail(`unknown path ${String(path)} (${ALL_PATHS.join(', ')})`);
   if (new Set(request.paths).size !== request.paths.length) fail('a path is listed twice');
   if (!count(request.warmup, MAX_ROUNDS)) fail(`warmup must be an integer from 0 to ${MAX_ROUNDS} (got ${request.warmup})`);
   if (request.rounds !== undefined && (!positive(request.rounds) || request.rounds > MAX_ROUNDS)) fail(`rounds must be an integer from 1 to ${MAX_ROUNDS} (got ${request.rounds})`);

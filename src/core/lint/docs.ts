@@ -8,7 +8,7 @@ import type { LintRule } from './rules';
 /** Markdown for every rule: a summary table, then one section per rule. */
 export function renderLintDocs(rules: readonly LintRule[] = LINT_RULES): string {
   const out: string[] = [
-    '<!-- Generated from src/core/lint-rules.ts by scripts/gen-lint-docs.mjs; do not edit by hand. -->',
+    '<!-- Generated from src/core/lint/rules.ts by scripts/gen-lint-docs.mjs; do not edit by hand. -->',
     '# KV Lens lint rules',
     '',
     'Diagnostics on model `config.json` files (never on other JSON). Each has a stable code, shown as the diagnostic code with source `KV Lens`.',
@@ -32,7 +32,7 @@ function cell(s: string): string {
 }
 
 /** Markers around the README's rule table, which scripts/gen-lint-docs.mjs rewrites. */
-export const README_RULES_START = '<!-- lint-rules:start (generated from src/core/lint-rules.ts by scripts/gen-lint-docs.mjs) -->';
+export const README_RULES_START = '<!-- lint-rules:start (generated from src/core/lint/rules.ts by scripts/gen-lint-docs.mjs) -->';
 export const README_RULES_END = '<!-- lint-rules:end -->';
 
 /** The README's table: every rule with its code, default severity, what it catches, why it matters and an example. */
