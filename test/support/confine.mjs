@@ -4,18 +4,35 @@
 // temporary directory, /dev, /proc, the system) are untouched. Paths are resolved as the call would resolve them.
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUTSIDE = dirname(ROOT) + sep;
+const PARENT = dirname(ROOT);
+const TMP = realpath(tmpdir());
+// A checkout inside the temporary directory (CI clones into /tmp) has the tests' own temporary files beside it:
+// there, only the data drop's folder beside it (../shared) is out of bounds; elsewhere everything beside it is.
+const IN_TMP = PARENT === TMP;
+const FORBIDDEN = IN_TMP ? [resolve(PARENT, 'shared')] : [PARENT];
+
+function realpath(p) {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+const within = (abs, dir) => abs === dir || abs.startsWith(dir + sep);
 
 export function outsideRepository(p) {
   if (typeof p !== 'string' && !(p instanceof URL) && !Buffer.isBuffer(p)) return undefined;
   const s = p instanceof URL ? (p.protocol === 'file:' ? fileURLToPath(p) : '') : String(p);
   if (!s) return undefined;
   const abs = resolve(s);
-  return (abs === dirname(ROOT) || abs.startsWith(OUTSIDE)) && abs !== ROOT && !abs.startsWith(ROOT + sep) ? abs : undefined;
+  if (within(abs, ROOT) || (!IN_TMP && within(abs, TMP))) return undefined;
+  return FORBIDDEN.some((dir) => within(abs, dir)) ? abs : undefined;
 }
 
 function guard(owner, name, promised = false) {
