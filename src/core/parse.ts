@@ -2,12 +2,9 @@
  * Parsing with source offsets. jsonc-parser tolerates comments and trailing commas, never throws,
  * and gives every key and value an offset, which hovers, diagnostics and quick fixes all need.
  */
-import { findNodeAtLocation, findNodeAtOffset, getNodePath, getNodeValue, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
+import { SyntaxKind, createScanner, findNodeAtLocation, findNodeAtOffset, getNodePath, getNodeValue, parseTree, printParseErrorCode, visit } from 'jsonc-parser';
 import type { Node, ParseError, ParseOptions } from 'jsonc-parser';
 import type { JsonPath, SourceRange, SyntaxProblem } from './types';
-
-/** Tokens Python's json module writes for non-finite floats; real configs contain them (Mamba's time_step_limit). */
-const PYTHON_NONFINITE = /^-?(Infinity|NaN)$/;
 
 /**
  * Documents past this size are read in outline: objects and lists under keys KV Lens does not read (a giant
@@ -24,11 +21,40 @@ const READ_CONTAINERS = new Set([
   'moe_layer_freq', 'mlp_only_layers', 'rope_scaling', 'rope_parameters',
 ]);
 
+/**
+ * Deeper documents are refused before they are parsed: no recursion anywhere (parser, value materialisation,
+ * the rules) may run out of stack. Python's json gives up near the same depth (its recursion limit, ~1,000).
+ */
+export const MAX_DEPTH = 1000;
+
+/** A key written more than once in one object: Python's json (so transformers) keeps the last value. */
+export interface DuplicateKey {
+  /** Path of the object holding the key. */
+  object: JsonPath;
+  key: string;
+  /** Where each earlier (ignored) occurrence's key is. */
+  ignored: SourceRange[];
+  /** Where the occurrence that counts is. */
+  used: SourceRange;
+}
+
+/** Syntax Python's json or jsonc-parser accept but a strict JSON parser (JSON.parse, jq, serde_json) rejects. */
+export interface NonStandardSyntax {
+  kind: 'nonfinite' | 'comment' | 'trailing-comma';
+  /** The token as written (`NaN`, `-Infinity`, `// ...`, `,`). */
+  token: string;
+  range: SourceRange;
+}
+
 /** A parsed document: the tree (absent only when nothing could be read), its problems, and position helpers. */
 export interface ParsedConfig {
   text: string;
   root: Node | undefined;
   problems: SyntaxProblem[];
+  /** Keys written twice in one object, at any depth (the tree holds only the last of each). */
+  duplicates: DuplicateKey[];
+  /** Non-finite numbers, comments and trailing commas, in document order. */
+  nonStandard: NonStandardSyntax[];
   /** Offsets at which each line starts, for line/column conversion (computed on first read). */
   readonly lineStarts: number[];
   /** True when the document was read in outline (see OUTLINE_THRESHOLD). */
@@ -37,39 +63,175 @@ export interface ParsedConfig {
 
 const PARSE_OPTIONS: ParseOptions = { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true };
 
-/** Parses a config's text; never throws. */
+/** Parses a config's text; never throws, and costs time and memory bounded by the text's length. */
 export function parseConfig(text: string): ParsedConfig {
   const errors: ParseError[] = [];
   // A UTF-8 byte-order mark is legal at the start of a file; jsonc-parser would call it an invalid symbol.
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const body = bom ? ' ' + text.slice(1) : text;
   const outline = text.length > OUTLINE_THRESHOLD;
-  let root: Node | undefined;
-  try {
-    root = outline ? parseOutline(blankSkippedValues(body), errors) : parseTree(body, errors, PARSE_OPTIONS);
-  } catch (e) {
-    // The parser recurses per nesting level; absurd nesting exhausts the stack. Report it, keep the editor alive.
-    if (!(e instanceof RangeError)) throw e;
-    return withLazyLines({ text, root, outline, problems: [{ message: 'The document is nested too deeply to read', range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] });
+  const blanked = outline ? blankSkippedValues(bom ? ' ' + text.slice(1) : text) : bom ? ' ' + text.slice(1) : text;
+  const depth = nestingDepth(blanked);
+  if (depth > MAX_DEPTH) {
+    const message = `The document is nested ${depth.toLocaleString('en-US')} levels deep; KV Lens reads at most ${MAX_DEPTH.toLocaleString('en-US')} (Python's json gives up near there too)`;
+    return withLazyLines({ text, root: undefined, outline, duplicates: [], nonStandard: [], problems: [{ message, range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] });
   }
+  const { body, nonStandard, nan } = readNonStandard(blanked);
+  const root = outline ? parseOutline(body, errors) : parseTree(body, errors, PARSE_OPTIONS);
+  if (root && nan.size > 0) restoreNaN(root, nan);
+  const duplicates = root ? dedupeKeys(root) : [];
   // Line starts cost a pass over the text: made on first use (a syntax error, a diagnostic, a CLI line number).
   let lines: number[] | undefined;
   const lineStarts = () => (lines ??= computeLineStarts(text));
   const problems = errors.map((e): SyntaxProblem => {
-    const token = text.slice(e.offset, e.offset + e.length);
-    const tolerated = PYTHON_NONFINITE.test(token);
     const { line, column } = positionAt(lineStarts(), e.offset);
     return {
-      message: tolerated
-        ? `${token} is not standard JSON (Python writes it for a non-finite float); read as ${token}`
-        : `${describeParseError(printParseErrorCode(e.error))} at line ${line + 1}, column ${column + 1}`,
+      message: `${describeParseError(printParseErrorCode(e.error))} at line ${line + 1}, column ${column + 1}`,
       range: { offset: e.offset, length: Math.max(1, e.length) },
       line,
       column,
-      tolerated,
+      tolerated: false,
     };
   });
-  return withLazyLines({ text, root, problems, outline }, lines);
+  for (const n of nonStandard) {
+    if (n.kind !== 'nonfinite') continue;
+    const { line, column } = positionAt(lineStarts(), n.range.offset);
+    problems.push({ message: `${n.token} is not standard JSON (Python writes it for a non-finite float); read as ${n.token}`, range: n.range, line, column, tolerated: true });
+  }
+  problems.sort((a, b) => a.range.offset - b.range.offset);
+  return withLazyLines({ text, root, problems, outline, duplicates, nonStandard }, lines);
+}
+
+/** The deepest nesting of objects and lists, outside strings (and comments); one pass, no recursion. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) {
+      if (depth > 0) depth--;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? n : e + 1;
+    }
+  }
+  return max;
+}
+
+/** Quick test for text that may hold non-standard syntax; only then is the whole text scanned. */
+const MAYBE_NON_STANDARD = /NaN|Infinity|\/[/*]|,\s*[}\]]/;
+
+/**
+ * Finds non-finite numbers (Python's NaN, Infinity, -Infinity), comments and trailing commas with jsonc-parser's
+ * scanner, outside strings. Non-finite numbers are replaced by number literals of the same length, so the parser
+ * reads a number at the same offsets: `Infinity` -> `1e999999` (which is Infinity), `NaN` -> `0e0`, its node's
+ * value restored to NaN after parsing (offsets in `nan`).
+ */
+function readNonStandard(text: string): { body: string; nonStandard: NonStandardSyntax[]; nan: Set<number> } {
+  const nonStandard: NonStandardSyntax[] = [];
+  const nan = new Set<number>();
+  if (!MAYBE_NON_STANDARD.test(text)) return { body: text, nonStandard, nan };
+  const scanner = createScanner(text, false);
+  const edits: [number, string][] = [];
+  let pendingComma: NonStandardSyntax | undefined;
+  let minus: number | undefined;
+  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    const offset = scanner.getTokenOffset();
+    const length = scanner.getTokenLength();
+    if (kind === SyntaxKind.Trivia || kind === SyntaxKind.LineBreakTrivia) continue;
+    if (kind === SyntaxKind.LineCommentTrivia || kind === SyntaxKind.BlockCommentTrivia) {
+      nonStandard.push({ kind: 'comment', token: text.slice(offset, offset + Math.min(length, 40)), range: { offset, length } });
+      continue;
+    }
+    if ((kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) && pendingComma) nonStandard.push(pendingComma);
+    pendingComma = kind === SyntaxKind.CommaToken ? { kind: 'trailing-comma', token: ',', range: { offset, length: 1 } } : undefined;
+    const token = scanner.getTokenValue();
+    if (kind === SyntaxKind.Unknown && token === '-') {
+      minus = offset;
+      continue;
+    }
+    if (kind === SyntaxKind.Unknown && (token === 'Infinity' || token === 'NaN')) {
+      const negative = minus !== undefined && minus + 1 === offset && token === 'Infinity';
+      const start = negative ? minus! : offset;
+      nonStandard.push({ kind: 'nonfinite', token: negative ? '-Infinity' : token, range: { offset: start, length: offset + length - start } });
+      if (token === 'NaN') {
+        edits.push([offset, '0e0']);
+        nan.add(offset);
+      } else edits.push([start, negative ? '-1e999999' : '1e999999']);
+    }
+    minus = undefined;
+  }
+  nonStandard.sort((a, b) => a.range.offset - b.range.offset);
+  if (edits.length === 0) return { body: text, nonStandard, nan };
+  let body = '';
+  let last = 0;
+  for (const [at, replacement] of edits) {
+    body += text.slice(last, at) + replacement;
+    last = at + replacement.length;
+  }
+  return { body: body + text.slice(last), nonStandard, nan };
+}
+
+/** Walks every node once, without recursion (depth is bounded, but a stack of arrays costs nothing). */
+function forEachNode(root: Node, visit: (node: Node) => void): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    visit(node);
+    if (node.children) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+}
+
+/** Sets the NaN literals (parsed from their `0e0` stand-ins) back to NaN. */
+function restoreNaN(root: Node, offsets: ReadonlySet<number>): void {
+  forEachNode(root, (node) => {
+    if (node.type === 'number' && offsets.has(node.offset)) (node as { value: unknown }).value = NaN;
+  });
+}
+
+/**
+ * Keeps only the last property of each key in every object, as Python's json does (a tree with both would let
+ * a lookup find the first), and reports the ones dropped. Keys compare decoded (`"a\u005fb"` is `a_b`).
+ */
+function dedupeKeys(root: Node): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  forEachNode(root, (node) => {
+    if (node.type !== 'object' || !node.children || node.children.length < 2) return;
+    const last = new Map<string, number>();
+    node.children.forEach((prop, i) => {
+      const key = prop.children?.[0]?.value;
+      if (typeof key === 'string') last.set(key, i);
+    });
+    if (last.size === node.children.length) return;
+    const ignored = new Map<string, SourceRange[]>();
+    const kept = node.children.filter((prop, i) => {
+      const keyNode = prop.children?.[0];
+      const key = keyNode?.value;
+      if (typeof key !== 'string' || last.get(key) === i) return true;
+      const list = ignored.get(key) ?? [];
+      list.push({ offset: keyNode!.offset, length: keyNode!.length });
+      ignored.set(key, list);
+      return false;
+    });
+    const object = getNodePath(node);
+    for (const [key, ranges] of ignored) {
+      const usedKey = node.children[last.get(key)!]!.children![0]!;
+      found.push({ object, key, ignored: ranges, used: { offset: usedKey.offset, length: usedKey.length } });
+    }
+    (node as { children: Node[] }).children = kept;
+  });
+  return found.sort((a, b) => a.ignored[0]!.offset - b.ignored[0]!.offset);
 }
 
 /** Adds `lineStarts`, computed once on first read. */
@@ -132,7 +294,8 @@ export function blankSkippedValues(text: string): string {
     if (c !== 34) return text;
     const keyStart = i + 1;
     if (!skipString()) return text;
-    const key = text.slice(keyStart, i - 1);
+    const key = decodeKey(text.slice(keyStart, i - 1));
+    if (key === undefined) return text;
     if (!skipSpace() || text.charCodeAt(i) !== 58) return text;
     i++;
     if (!skipSpace()) return text;
@@ -158,6 +321,17 @@ export function blankSkippedValues(text: string): string {
     last = b;
   }
   return out + text.slice(last);
+}
+
+/** A key's text as the parser reads it (escapes decoded: `text\u005fconfig` is `text_config`); undefined when malformed. */
+function decodeKey(raw: string): string | undefined {
+  if (!raw.includes('\\')) return raw;
+  try {
+    const key: unknown = JSON.parse(`"${raw}"`);
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Mutable node while the outline is built (jsonc-parser's Node is read-only). */
