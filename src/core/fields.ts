@@ -6,6 +6,7 @@ import { getNodeValue } from 'jsonc-parser';
 import { nodeAt, pathToString } from './parse';
 import type { ParsedConfig } from './parse';
 import type { Derived, JsonPath } from './types';
+import { sizeProblem } from './validate';
 
 /** A field found in the document: its value, path and dotted name. */
 export interface FieldHit<T> {
@@ -15,14 +16,34 @@ export interface FieldHit<T> {
 }
 
 /** Reads fields of one object in the document, by alias lists, with type checks. */
+/** A size that was present but unusable (wrong type, a float, non-positive, absurd), as written. */
+export interface RejectedField {
+  name: string;
+  value: unknown;
+  written: string;
+  reason: string;
+}
+
+// Shared by every reader of one parse (the top level, the language-model part, attn_config, ...).
+const REJECTED = new WeakMap<ParsedConfig, RejectedField[]>();
+
+/** Every size the readers of a parse found present but unusable, once each: the normaliser refuses the config for them. */
+export function rejectedFields(parsed: ParsedConfig): readonly RejectedField[] {
+  return REJECTED.get(parsed) ?? [];
+}
+
 export class FieldReader {
-  /** Values that were present but unusable (wrong type, non-positive, fractional), for notes. */
-  readonly rejected: { name: string; value: unknown; reason: string }[] = [];
+  /** Sizes of this document found present but unusable so far (shared by all its readers). */
+  readonly rejected: RejectedField[];
 
   constructor(
     private readonly parsed: ParsedConfig,
     readonly base: JsonPath,
-  ) {}
+  ) {
+    let list = REJECTED.get(parsed);
+    if (!list) REJECTED.set(parsed, (list = []));
+    this.rejected = list;
+  }
 
   /** A reader for a nested object (`attn_config`), or undefined when it is absent or not an object. */
   child(key: string): FieldReader | undefined {
@@ -47,26 +68,35 @@ export class FieldReader {
     return pathToString([...this.base, ...(Array.isArray(key) ? key : [key])]);
   }
 
-  /** The first alias holding a positive integer. Present-but-invalid values are recorded and skipped. */
-  positiveInt(...aliases: string[]): FieldHit<number> | undefined {
-    for (const key of aliases) {
-      const v = this.raw(key);
-      if (v === undefined || v === null) continue;
-      if (typeof v === 'number' && Number.isInteger(v) && v > 0 && Number.isSafeInteger(v)) {
-        return { value: v, path: [...this.base, key], name: this.name(key) };
-      }
-      this.rejected.push({ name: this.name(key), value: v, reason: describeBadInt(v) });
-    }
-    return undefined;
+  /** The value's text as written in the file (`8.0`, `1e309`, `9007199254740993`). */
+  written(key: string | JsonPath): string {
+    const node = nodeAt(this.parsed, [...this.base, ...(Array.isArray(key) ? key : [key])]);
+    return node ? this.parsed.text.slice(node.offset, node.offset + node.length) : '';
   }
 
-  /** The first alias holding a non-negative integer (0 allowed: `num_nextn_predict_layers: 0`). */
+  /**
+   * The first alias written (not absent, not null) when it holds a usable positive integer (validate.ts).
+   * A present but unusable one is recorded in `rejected` and ends the search: the model's code would read that
+   * field, so a later alias is not a fallback, and the normaliser refuses the config instead of guessing.
+   */
+  positiveInt(...aliases: string[]): FieldHit<number> | undefined {
+    return this.size(aliases, 1);
+  }
+
+  /** As positiveInt, with 0 allowed (`num_nextn_predict_layers: 0`). */
   nonNegativeInt(...aliases: string[]): FieldHit<number> | undefined {
+    return this.size(aliases, 0);
+  }
+
+  private size(aliases: string[], min: 0 | 1): FieldHit<number> | undefined {
     for (const key of aliases) {
       const v = this.raw(key);
       if (v === undefined || v === null) continue;
-      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return { value: v, path: [...this.base, key], name: this.name(key) };
-      this.rejected.push({ name: this.name(key), value: v, reason: describeBadInt(v) });
+      const written = this.written(key);
+      const problem = sizeProblem(key, v, written, min);
+      if (!problem) return { value: v as number, path: [...this.base, key], name: this.name(key) };
+      if (!this.rejected.some((x) => x.name === this.name(key))) this.rejected.push({ name: this.name(key), value: v, written, reason: problem.reason });
+      return undefined;
     }
     return undefined;
   }
@@ -97,16 +127,6 @@ export class FieldReader {
     }
     return undefined;
   }
-}
-
-function describeBadInt(v: unknown): string {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return 'not a finite number';
-    if (!Number.isInteger(v)) return 'not a whole number';
-    if (!Number.isSafeInteger(v)) return 'too large';
-    return 'not positive';
-  }
-  return `a ${Array.isArray(v) ? 'list' : typeof v}, not a number`;
 }
 
 /** A Derived value read from a field. */

@@ -2,8 +2,11 @@
  * Which layers keep which cache. Real configs encode per-layer structure in a dozen ways (KV-RULES "Layers
  * that keep a cache"); each encoding is read from its fields here, first match wins, in order of precedence.
  */
-import type { FieldReader } from './fields';
+import type { FieldHit, FieldReader } from './fields';
 import type { LayerKind } from './types';
+import { NotAModelConfig } from './errors';
+import { LAYER_TYPES } from './vocabulary';
+import { escapeText } from './escape';
 
 /** The cache behaviour of one layer, before heads and sizes are attached. */
 export interface LayerPlan {
@@ -31,6 +34,8 @@ export interface LayerStructure {
 /** Inputs besides the raw fields. */
 export interface LayerContext {
   numLayers: number;
+  /** Where the layer count came from (`num_hidden_layers`), for messages. */
+  numLayersFrom: string;
   queryHeads: number;
   window: number | undefined;
   windowFrom: string | undefined;
@@ -55,19 +60,28 @@ export function planLayers(r: FieldReader, ctx: LayerContext): LayerStructure {
   // Notes may repeat per layer; the normaliser dedupes every note of the model once, at the end.
   const done = (plans: LayerPlan[], from: string[], rule: string): LayerStructure => ({ plans, from, rule, notes });
 
-  const blocks = r.array('block_configs');
+  // A per-layer list speaks for every layer or the config does not load (transformers refuses a layer_types
+  // whose length is not num_hidden_layers): checked before any list is walked, so its length bounds the work.
+  const perLayer = <T extends { length: number }>(hit: FieldHit<T> | undefined): FieldHit<T> | undefined => {
+    if (hit && hit.value.length !== ctx.numLayers) {
+      throw new NotAModelConfig(`${hit.name} has ${hit.value.length.toLocaleString('en-US')} entries but the model has ${ctx.numLayers.toLocaleString('en-US')} layers (${ctx.numLayersFrom}): the model's code refuses the mismatch, so KV Lens gives no figure`);
+    }
+    return hit;
+  };
+
+  const blocks = perLayer(r.array('block_configs'));
   if (blocks) {
     const plans = blocks.value.map((b, i) => planBlockConfig(b, i, ctx, notes));
     return done(plans, [blocks.name], 'per-layer block_configs (attention.no_op, attention.n_heads_in_group)');
   }
 
-  const types = r.array('layer_types');
+  const types = perLayer(r.array('layer_types'));
   if (types) {
-    const plans = types.value.map((t) => planLayerType(String(t), ctx, sliding, notes));
+    const plans = types.value.map((t, i) => planLayerType(t, `${types.name}[${i}]`, ctx, sliding, notes));
     return done(plans, [types.name], 'per-layer layer_types');
   }
 
-  const hybrid = r.string('hybrid_override_pattern');
+  const hybrid = perLayer(r.string('hybrid_override_pattern'));
   if (hybrid) {
     const plans = [...hybrid.value].map((c): LayerPlan => {
       if (c === '*') return full('*');
@@ -77,7 +91,7 @@ export function planLayers(r: FieldReader, ctx: LayerContext): LayerStructure {
     return done(plans, [hybrid.name], 'hybrid_override_pattern (* attention, M Mamba, E MoE, - MLP)');
   }
 
-  const blockTypes = r.array('layers_block_type');
+  const blockTypes = perLayer(r.array('layers_block_type'));
   if (blockTypes) {
     const plans = blockTypes.value.map((t): LayerPlan => {
       const s = String(t);
@@ -95,20 +109,20 @@ export function planLayers(r: FieldReader, ctx: LayerContext): LayerStructure {
     return done(plans, [period.name, r.name('attn_layer_offset')], `attention every ${period.value} layers from layer ${offset}, Mamba elsewhere`);
   }
 
-  const attnTypes = r.array('attn_type_list');
+  const attnTypes = perLayer(r.array('attn_type_list'));
   if (attnTypes) {
     // MiniMax-Text-01: 1 = softmax attention (per-token cache), 0 = lightning (linear) attention (fixed state).
     const plans = attnTypes.value.map((t): LayerPlan => (Number(t) === 1 ? full('softmax') : { kind: 'state', label: 'linear', state: 'linear' }));
     return done(plans, [attnTypes.name], 'attn_type_list (1 softmax attention, 0 linear attention)');
   }
 
-  const mimo = r.array('hybrid_layer_pattern');
+  const mimo = perLayer(r.array('hybrid_layer_pattern'));
   if (mimo) {
     const plans = mimo.value.map((t): LayerPlan => (Number(t) === 1 ? { ...sliding('sliding (1)'), swa: true } : full('full (0)')));
     return done(plans, [mimo.name, ...(ctx.windowFrom ? [ctx.windowFrom] : [])], 'hybrid_layer_pattern (1 sliding window, 0 full attention)');
   }
 
-  const layout = r.array('sliding_window_layout');
+  const layout = perLayer(r.array('sliding_window_layout'));
   if (layout) {
     const plans = layout.value.map((t): LayerPlan => (Number(t) === 1 ? sliding('sliding (1)') : full('full (0)')));
     return done(plans, [layout.name, ...(ctx.windowFrom ? [ctx.windowFrom] : [])], 'sliding_window_layout (1 sliding window, 0 full attention)');
@@ -165,22 +179,32 @@ export function planLayers(r: FieldReader, ctx: LayerContext): LayerStructure {
   return done(range(ctx.numLayers, () => full()), [], 'every layer full attention');
 }
 
-function planLayerType(t: string, ctx: LayerContext, sliding: (label: string, window?: number) => LayerPlan, notes: string[]): LayerPlan {
-  const s = t.toLowerCase();
-  if (s.includes('sliding') || s === 'local' || s === 'swa') return { ...sliding(t), swa: true };
-  if (s.includes('chunk')) {
-    if (ctx.chunk === undefined) {
-      notes.push(`${t} layers have no attention_chunk_size: counted as full attention.`);
-      return full(t);
-    }
-    return { kind: 'chunked', label: t, window: ctx.chunk };
+/** One `layer_types` entry, by transformers' own list (vocabulary.ts); anything else is refused, as transformers does. */
+function planLayerType(entry: unknown, name: string, ctx: LayerContext, sliding: (label: string, window?: number) => LayerPlan, notes: string[]): LayerPlan {
+  const cache = typeof entry === 'string' && Object.hasOwn(LAYER_TYPES, entry) ? LAYER_TYPES[entry] : undefined;
+  if (cache === undefined) {
+    const shown = typeof entry === 'string' ? `"${escapeText(entry.length > 40 ? `${entry.slice(0, 37)}...` : entry)}"` : `a ${entry === null ? 'null' : Array.isArray(entry) ? 'list' : typeof entry}`;
+    throw new NotAModelConfig(`${name} is ${shown}, not a layer type transformers accepts (${Object.keys(LAYER_TYPES).join(', ')}): the config does not load, so KV Lens gives no figure`);
   }
-  if (s.includes('linear') || s.includes('deltanet') || s.includes('lightning')) return { kind: 'state', label: t, state: 'linear' };
-  if (s.includes('mamba') || s.includes('ssm')) return { kind: 'state', label: t, state: 'mamba' };
-  if (s === 'conv' || s.includes('conv')) return { kind: 'state', label: t, state: 'conv' };
-  if (s.includes('attention') || s === 'full' || s === 'global') return full(t);
-  notes.push(`layer type "${t}" is not one KV Lens knows: counted as keeping no cache.`);
-  return { kind: 'none', label: t };
+  const t = entry as string;
+  switch (cache) {
+    case 'sliding':
+      return { ...sliding(t), swa: true };
+    case 'chunked':
+      if (ctx.chunk === undefined) {
+        notes.push(`${t} layers have no attention_chunk_size: counted as full attention.`);
+        return full(t);
+      }
+      return { kind: 'chunked', label: t, window: ctx.chunk };
+    case 'linear':
+    case 'mamba':
+    case 'conv':
+      return { kind: 'state', label: t, state: cache };
+    case 'none':
+      return { kind: 'none', label: t };
+    case 'full':
+      return full(t);
+  }
 }
 
 function planBlockConfig(block: unknown, index: number, ctx: LayerContext, notes: string[]): LayerPlan {

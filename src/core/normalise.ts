@@ -13,10 +13,12 @@ import type { StateSize } from './state';
 import type { AttentionKind, Derived, EncoderDecoderSpec, ExpertsSpec, LayerSpec, MlaSpec, ModelDescription } from './types';
 import { modelDtype } from './dtype';
 import { NESTED_PARTS, aliasKeys } from './vocabulary';
+import { MAX_LAYERS } from './validate';
+import { NotAModelConfig } from './errors';
+import { escapeText } from './escape';
 
 
-/** Why a config could not be described. */
-export class NotAModelConfig extends Error {}
+export { NotAModelConfig };
 
 /** Picks the part of the document that describes the language model. */
 export function selectPart(parsed: ParsedConfig): { reader: FieldReader; part: string } {
@@ -66,6 +68,8 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   const layersHit = r.positiveInt(...LAYERS);
   let numLayers: Derived<number> | undefined = layersHit ? fromField(layersHit) : defaults?.numLayers && absent(LAYERS) ? defaulted(defaults.numLayers, `absent: ${defaults.source} default`) : undefined;
 
+  // Refused before anything is built from them: no work proportional to an absurd layer or head count.
+  refuseRejected(r);
   const encoderOnly = isEncoderOnly(top, r, architectures);
   const encDec = encoderOnly ? undefined : encoderDecoder(r, numLayers);
   if (encDec) numLayers = encDec.decoderLayers;
@@ -78,6 +82,8 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   if (!numLayers) {
     const patternLength = ['layer_types', 'block_configs', 'hybrid_layer_pattern', 'sliding_window_layout'].map((k) => r.array(k)).find((a) => a);
     const hybrid = r.string('hybrid_override_pattern');
+    const length = patternLength?.value.length ?? hybrid?.value.length;
+    if (length !== undefined && length > MAX_LAYERS) throw new NotAModelConfig(`${(patternLength ?? hybrid)!.name} has ${length.toLocaleString('en-US')} entries: more than ${MAX_LAYERS.toLocaleString('en-US')} layers, no model comes near`);
     if (patternLength) numLayers = computed(patternLength.value.length, [fromField(patternLength)], 'length of the per-layer list');
     else if (hybrid) numLayers = computed(hybrid.value.length, [fromField(hybrid)], 'length of the pattern');
     else throw new NotAModelConfig(`no layer count: none of ${LAYERS.join(', ')} is a positive integer${part ? ` in ${part}` : ''}` + rejectedSuffix(r));
@@ -106,12 +112,13 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
     const layers = Array.from({ length: numLayers.value }, (_, i): LayerSpec => stateLayer(i, 'mamba', state, notes));
     const none = defaulted(0, 'no attention: a pure state-space model');
     notes.push('A pure state-space model: no KV cache, only a fixed recurrent state per sequence.');
+    refuseRejected(r);
     return {
       modelType, architectures, part, partPath: r.base, ...(partModelType ? { partModelType } : {}),
       attention: { kind: 'none', queryHeads: none, kvHeads: none, headDimK: none, headDimV: none, groupSize: 0 },
       layers, numLayers, mtpLayers, ...(hiddenSize ? { hiddenSize } : {}), ...(intermediateSize ? { intermediateSize } : {}),
       ...(vocabSize ? { vocabSize } : {}), tieWordEmbeddings, ...(experts ? { experts } : {}), dtype,
-      ...(maxContext ? { maxContext } : {}), encoderOnly: false, notes: dedupe([...notes, ...rejectedNotes(r)]),
+      ...(maxContext ? { maxContext } : {}), encoderOnly: false, notes: dedupe(notes),
     };
   }
 
@@ -134,7 +141,8 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   const useWindow = r.bool('use_sliding_window');
   let window = windowHit?.value;
   if (windowHit && useWindow?.value === false) window = undefined;
-  const patternHit = r.positiveInt('sliding_window_pattern');
+  // A number here is a period; a string (EXAONE's "LLLG") or a list is a pattern, planned by layers.ts.
+  const patternHit = typeof r.raw('sliding_window_pattern') === 'number' ? r.positiveInt('sliding_window_pattern') : undefined;
   const slidingPattern = patternHit?.value ?? (windowHit && !r.has('layer_types') ? defaults?.slidingPattern : undefined);
   const slidingPatternFrom = patternHit ? patternHit.name : `${defaults?.source ?? ''} default sliding_window_pattern ${defaults?.slidingPattern ?? ''}`.trim();
   if (!window && !windowHit && defaults?.slidingWindow && !r.has('sliding_window') && (defaults.slidingPattern || partModelType)) {
@@ -146,13 +154,10 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   const structure = encoderOnly
     ? { plans: Array.from({ length: numLayers.value }, (): LayerPlan => ({ kind: 'none', label: 'encoder' })), from: [], rule: 'encoder-only', notes: [] as string[] }
     : planLayers(r, {
-        numLayers: numLayers.value, queryHeads: q.value, window, windowFrom: windowHit?.name, chunk, slidingPattern, slidingPatternFrom,
+        numLayers: numLayers.value, numLayersFrom: numLayers.from.join(', ') || numLayers.note || 'the layer count', queryHeads: q.value, window, windowFrom: windowHit?.name, chunk, slidingPattern, slidingPatternFrom,
       });
   notes.push(...structure.notes);
   if (slidingPattern && !patternHit && structure.rule.startsWith('every')) notes.push(`Layer pattern from ${slidingPatternFrom}: every ${slidingPattern}th layer global.`);
-  if (structure.plans.length !== numLayers.value && !encoderOnly) {
-    notes.push(`${structure.from[0] ?? 'The per-layer list'} has ${structure.plans.length} entries but the model has ${numLayers.value} layers: the list is used.`);
-  }
 
   const layers = encoderOnly
     ? structure.plans.map((p, index): LayerSpec => ({ index, kind: 'none', label: p.label, kvHeads: kvHeads.value, queryHeads: q.value, headDimK: headDimK.value, headDimV: headDimV.value }))
@@ -172,6 +177,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   // A decoder whose layers all keep nothing (every attention a no-op) has no attention to speak of.
   if (!encoderOnly && layers.every((l) => l.kind === 'none')) kind = 'none';
 
+  refuseRejected(r);
   return {
     modelType, architectures, part, partPath: r.base, ...(partModelType ? { partModelType } : {}),
     attention: { kind, queryHeads: q, kvHeads: mla ? computed(1, [mla.kvLoraRank], 'MLA: one shared latent') : kvHeads, headDimK, headDimV, groupSize: mla ? q.value : q.value / kvHeads.value },
@@ -180,7 +186,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
     ...(hiddenSize ? { hiddenSize } : {}), ...(intermediateSize ? { intermediateSize } : {}), ...(vocabSize ? { vocabSize } : {}),
     tieWordEmbeddings, ...(experts ? { experts } : {}), dtype, ...(maxContext ? { maxContext } : {}),
     ...(encDec ? { encoderDecoder: encDec } : {}), encoderOnly,
-    notes: dedupe([...notes, ...rejectedNotes(r)]),
+    notes: dedupe(notes),
   };
 }
 
@@ -345,12 +351,26 @@ function defaultTie(modelType: string | undefined): boolean {
   return modelType === undefined ? false : ['gpt2', 'gpt_bigcode', 'bert', 't5', 'gemma', 'gemma2', 'gemma3', 'gemma3_text', 'phi'].includes(modelType);
 }
 
-function rejectedNotes(r: FieldReader): string[] {
-  return r.rejected.map((x) => `${x.name} = ${JSON.stringify(x.value)} is ignored: ${x.reason}.`);
+function rejectedList(r: FieldReader): string {
+  return r.rejected.map((x) => `${x.name} is ${quoteWritten(x.written)}: ${x.reason}`).join('; ');
 }
 
 function rejectedSuffix(r: FieldReader): string {
-  return r.rejected.length ? ` (${r.rejected.map((x) => `${x.name} = ${JSON.stringify(x.value)}: ${x.reason}`).join('; ')})` : '';
+  return r.rejected.length ? ` (${rejectedList(r)})` : '';
+}
+
+/** A value as written, shortened for a message (a config string may be long). */
+function quoteWritten(written: string): string {
+  return escapeText(written.length > 40 ? `${written.slice(0, 37)}...` : written);
+}
+
+/**
+ * A present but unusable size (validate.ts) is never replaced by a default or another alias: the model's own
+ * code would fail on it, so no figure is given, and the message names each field and its value as written.
+ */
+function refuseRejected(r: FieldReader): void {
+  if (r.rejected.length === 0) return;
+  throw new NotAModelConfig(`${rejectedList(r)}. KV Lens gives no figure for a config the model's code could not load`);
 }
 
 function dedupe(xs: string[]): string[] {

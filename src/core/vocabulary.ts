@@ -125,8 +125,36 @@ export const VOCABULARY: readonly FieldEntry[] = [
   row('attn_config', doc('part', 'Attention settings of MPT and DBRX (kv_n_heads, attn_type).')),
 ];
 
-/** `layer_types` entries real configs use. */
-export const LAYER_TYPE_VALUES: readonly string[] = ['full_attention', 'sliding_attention', 'chunked_attention', 'linear_attention', 'conv', 'mamba', 'attention'];
+/** What a layer of a `layer_types` entry keeps: a per-token cache of some reach, a fixed state, or nothing. */
+export type LayerTypeCache = 'full' | 'sliding' | 'chunked' | 'linear' | 'conv' | 'mamba' | 'none';
+
+/**
+ * The `layer_types` entries transformers accepts (configuration_utils.ALLOWED_LAYER_TYPES, 5.x; anything else
+ * raises ValueError), plus the two legacy names it remaps ("mamba" -> linear_attention, "attention" ->
+ * full_attention) and which real configs still carry, with what each layer caches. The sparse and compressed
+ * attention layers cache per token like full attention; moe, dense and sparse are MLP-only entries.
+ */
+export const LAYER_TYPES: Readonly<Record<string, LayerTypeCache>> = {
+  full_attention: 'full',
+  sliding_attention: 'sliding',
+  chunked_attention: 'chunked',
+  compressed_sparse_attention: 'full',
+  heavily_compressed_attention: 'full',
+  minimax_m3_sparse: 'full',
+  deepseek_sparse_attention: 'full',
+  hybrid: 'full',
+  hybrid_sliding: 'sliding',
+  linear_attention: 'linear',
+  conv: 'conv',
+  moe: 'none',
+  dense: 'none',
+  sparse: 'none',
+  mamba: 'mamba',
+  attention: 'full',
+};
+
+/** `layer_types` entries, for completions and the grammar. */
+export const LAYER_TYPE_VALUES: readonly string[] = Object.keys(LAYER_TYPES);
 
 /** A quantity's aliases as paths relative to the part, in read order. */
 export function aliasPaths(q: Quantity): string[][] {

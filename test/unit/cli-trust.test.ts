@@ -240,8 +240,13 @@ describe('terminal safety', () => {
     const dir = folder(`hostile${HOSTILE}`);
     writeFileSync(join(dir, `evil${HOSTILE}.json`), JSON.stringify({
       model_type: HOSTILE, hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 4,
-      max_position_embeddings: 1024, torch_dtype: `bf${HOSTILE}16`, layer_types: ['full_attention', 'sliding_attention', `full${HOSTILE}`, 'full_attention'],
+      max_position_embeddings: 1024, torch_dtype: `bf${HOSTILE}16`, layer_types: ['full_attention', 'sliding_attention', 'sliding_attention', 'full_attention'],
       sliding_window: 128,
+    }));
+    // A layer type transformers does not accept is refused, and the refusal quotes it (escaped).
+    writeFileSync(join(dir, 'layers.json'), JSON.stringify({
+      model_type: 'gemma3_text', hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2,
+      layer_types: ['full_attention', `full${HOSTILE}`], sliding_window: 128,
     }));
     writeFileSync(join(dir, 'pattern.json'), JSON.stringify({
       model_type: 'nemotron_h', hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 4, hybrid_override_pattern: '*M\u001b\u001b',
@@ -261,7 +266,7 @@ describe('terminal safety', () => {
     const shown = '\\x1b[2J\\x1b[31mPWNED\\x1b]0;title\\x07\\u202e\\u2066\\u200f\\x9b31m\\x7f';
     assert.ok(r.stdout.includes(`evil${shown}.json: ${shown}`), r.stdout);
     assert.ok(r.stdout.includes(`"bf${shown}16"`), 'the dtype as written');
-    assert.ok(r.stdout.includes(`full${shown}`), 'the layer type name');
+    assert.ok((r.stdout + r.stderr).includes(`full${shown}`), 'the layer type name, in its refusal');
     assert.ok(r.stdout.includes('no cache (\\x1b)'), 'the pattern characters');
     assert.ok(r.stderr.includes(`hostile${shown}`), 'the folder name in the error message');
   });
