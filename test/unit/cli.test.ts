@@ -66,7 +66,7 @@ describe('kv-lens analyze', () => {
     assert.equal(lines.length, 4);
     assert.match(lines[0].error, /Comma expected at line 3/);
     assert.match(lines[1].error, /no such file/);
-    assert.match(lines[2].error, /num_attention_heads = -4/);
+    assert.match(lines[2].error, /num_attention_heads is -4: not positive/);
     assert.equal(lines[3].attention.kvHeads, 10);
     assert.match(r.stderr, /broken\.json: not valid JSON: Comma expected at line 3, column 3/);
   });
