@@ -291,7 +291,7 @@ export class DocumentStates {
         // Held off thread at an earlier version, and every edit since recorded: send the edits, not the text.
         record.changeLog = { baseVersion: doc.version, version: doc.version, changes: [] };
         const started = performance.now();
-        const patched = holder.patch({ key, baseVersion: log.baseVersion, version: doc.version, changes: log.changes, glob, settings });
+        const patched = holder.patch({ key, baseVersion: log.baseVersion, version: doc.version, changes: log.changes, glob, settings, jsonc: doc.languageId === 'jsonc' });
         record.hostMs = performance.now() - started;
         snapshot = await patched;
         if (snapshot) this.patches++;
@@ -304,7 +304,7 @@ export class DocumentStates {
         record.holder = backend;
         // Edits from here on are recorded for the worker; a document in this thread is simply read again.
         record.changeLog = backend === this.backends.offThread ? { baseVersion: doc.version, version: doc.version, changes: [] } : undefined;
-        const updated = backend.update({ key, version: doc.version, text, glob, settings });
+        const updated = backend.update({ key, version: doc.version, text, glob, settings, jsonc: doc.languageId === 'jsonc' });
         record.hostMs = performance.now() - started;
         snapshot = await updated;
       }

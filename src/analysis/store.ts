@@ -9,7 +9,7 @@
  * Pure: no `vscode`, no `node:` imports.
  */
 import { analyzeText } from '../core/analyze';
-import type { Analysis } from '../core/analyze';
+import type { Analysis, AnalyzeOptions } from '../core/analyze';
 import { mentionsModelKeys } from '../core/detect';
 import { hoverAt } from '../core/hover';
 import type { HoverContent } from '../core/hover';
@@ -24,7 +24,7 @@ import type { DocumentSnapshot, HoverRequest, LocatedFinding, PatchRequest, Snap
 
 /** The core functions the store calls; the real core by default, counted wrappers in tests. */
 export interface Engine {
-  analyze(text: string): Analysis;
+  analyze(text: string, options?: AnalyzeOptions): Analysis;
   lint(analysis: Analysis, settings: KvLensSettings): Finding[];
   computeKv(model: ModelDescription, options: KvOptions): KvReport;
 }
@@ -35,6 +35,8 @@ export const coreEngine: Engine = { analyze: analyzeText, lint, computeKv };
 interface Held {
   version: number;
   text: string;
+  /** Read as JSON with comments. */
+  jsonc: boolean;
   /** Absent while the sniff says the text cannot be a model config (and no glob names it). */
   analysis?: Analysis;
 }
@@ -51,7 +53,7 @@ export class AnalysisStore {
   /** Takes a new version (replacing the old one), analyses it unless the sniff rules it out, and answers. */
   update(request: UpdateRequest): DocumentSnapshot {
     const started = this.now();
-    const held: Held = { version: request.version, text: request.text };
+    const held: Held = { version: request.version, text: request.text, jsonc: request.jsonc === true };
     this.held.set(request.key, held);
     return this.answer(request.key, held, request.glob, request.settings, started);
   }
@@ -63,7 +65,7 @@ export class AnalysisStore {
     if (base?.version !== request.baseVersion) return undefined;
     const text = applyChanges(base.text, request.changes);
     if (text === undefined) return undefined;
-    const held: Held = { version: request.version, text };
+    const held: Held = { version: request.version, text, jsonc: request.jsonc === true };
     this.held.set(request.key, held);
     return this.answer(request.key, held, request.glob, request.settings, started);
   }
@@ -102,7 +104,7 @@ export class AnalysisStore {
   private answer(key: string, held: Held, glob: boolean, settings: KvLensSettings, started: number): DocumentSnapshot {
     let analysed = false;
     if (!held.analysis && (glob || mentionsModelKeys(held.text))) {
-      held.analysis = this.engine.analyze(held.text);
+      held.analysis = this.engine.analyze(held.text, { jsonc: held.jsonc });
       analysed = true;
     }
     if (!held.analysis) {

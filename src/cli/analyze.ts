@@ -79,7 +79,7 @@ export function expandInputs(inputs: string[]): (string | FileError)[] {
 export function analyzeFile(file: string, opts: ReportOptions): ConfigReport | FileError {
   const read = readConfigFile(file);
   if ('error' in read) return { file, error: read.error.reason };
-  const analysis = analyzeText(read.text);
+  const analysis = analyzeText(read.text, { jsonc: /\.jsonc$/i.test(file) });
   // Malformed JSON is refused even where the parser could recover: a number read past a missing comma is a guess.
   const syntax = analysis.parsed.problems.filter((p) => !p.tolerated);
   if (syntax.length > 0) return { file, error: `not valid JSON: ${syntax.slice(0, 3).map((p) => p.message).join('; ')}${syntax.length > 3 ? ` (and ${syntax.length - 3} more)` : ''}` };

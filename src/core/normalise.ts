@@ -7,6 +7,7 @@ import { computed, defaulted, FieldReader, fromField } from './fields';
 import type { FieldHit } from './fields';
 import { planLayers } from './layers';
 import type { LayerPlan } from './layers';
+import { nodeAt } from './parse';
 import type { ParsedConfig } from './parse';
 import { convState, linearState, mambaState } from './state';
 import type { StateSize } from './state';
@@ -23,11 +24,20 @@ export { NotAModelConfig };
 /** Picks the part of the document that describes the language model. */
 export function selectPart(parsed: ParsedConfig): { reader: FieldReader; part: string } {
   const top = new FieldReader(parsed, []);
+  // An empty nested part beside top-level attention fields is a conversion left half done: the top level
+  // speaks for the model (lint says so). Alone, it stands for the model type's defaults, as in transformers.
+  const topSpeaks = [...aliasKeys('queryHeads'), ...aliasKeys('numLayers'), ...aliasKeys('hiddenSize')].some((k) => top.has(k));
   for (const key of NESTED_PARTS) {
     const nested = top.child(key);
-    if (nested) return { reader: nested, part: key };
+    if (!nested) continue;
+    if (topSpeaks && nestedIsEmpty(parsed, key)) continue;
+    return { reader: nested, part: key };
   }
   return { reader: top, part: '' };
+}
+
+function nestedIsEmpty(parsed: ParsedConfig, key: string): boolean {
+  return (nodeAt(parsed, [key])?.children?.length ?? 0) === 0;
 }
 
 // Aliases in read order, from the vocabulary.

@@ -17,6 +17,8 @@ export interface UpdateRequest {
   /** Matched `kvLens.extraGlobs`: analysed, and treated as a model config, whatever the content says. */
   glob: boolean;
   settings: KvLensSettings;
+  /** The document is JSON with comments (language `jsonc`): comments and trailing commas are not findings. */
+  jsonc?: boolean;
 }
 
 /** A version the store already holds, asked for again (new settings, a glob added). */
@@ -46,6 +48,7 @@ export interface PatchRequest {
   changes: TextChange[];
   glob: boolean;
   settings: KvLensSettings;
+  jsonc?: boolean;
 }
 
 /** A hover request on a version the store holds. */

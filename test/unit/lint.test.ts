@@ -71,6 +71,8 @@ describe('clean real configs', () => {
     'qwen3_next__Qwen3-Next-80B-A3B-Thinking.json': ['kv-lens.head-dim-mismatch'],
     'qwen3_vl__Qwen3-VL-32B-Instruct.json': ['kv-lens.head-dim-mismatch'],
     'smallthinker__SmallThinker-21BA3B-Instruct.json': ['kv-lens.head-dim-mismatch'],
+    // time_step_limit: [0.0, Infinity], as Python wrote it: read, and flagged for strict JSON readers.
+    'mamba2__Mamba-Codestral-7B-v0.1.json': ['kv-lens.non-standard-json'],
   };
   const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.json'));
   it('covers all 36 configs', () => assert.equal(files.length, 36));
@@ -164,7 +166,7 @@ describe('sizes', () => {
     const text = edit(LLAMA3, [['num_key_value_heads'], '8']);
     const f = one(run(text), 'kv-lens.wrong-type');
     assert.equal(under(text, f), '"8"');
-    assert.match(f.message, /num_key_value_heads is a string \("8"\)/);
+    assert.match(f.message, /num_key_value_heads is "8": a string, not a whole number/);
     assert.deepEqual(f.fixes.map((x) => x.value), [8]);
     assert.deepEqual(run(applyFix(text, f.fixes[0]!)), []);
   });
@@ -324,6 +326,64 @@ describe('documents read in outline', () => {
     assert.deepEqual(run(text, { ruleSeverities: { 'kv-lens.read-in-outline': 'off' } }), []);
     // The same config under the limit is read in full and says nothing.
     assert.deepEqual(run(JSON.stringify({ id2label: { 0: 'a' }, ...base }, null, 2)), []);
+  });
+});
+
+describe('what Python reads differently', () => {
+  it('a key written twice: flagged on the ignored one; the last value is the one analysed (at any depth)', () => {
+    const text = LLAMA3.replace('"num_key_value_heads": 8', '"num_key_value_heads": 2,\n  "num_key_value_heads": 8');
+    const f = one(run(text), 'kv-lens.duplicate-key');
+    assert.equal(under(text, f), '"num_key_value_heads"');
+    assert.equal(f.range.offset, text.indexOf('"num_key_value_heads"'), 'on the first, ignored occurrence');
+    assert.match(f.message, /written again at line \d+: Python's json, so transformers, keeps the last value \(8\)/);
+    assert.equal(analyzeText(text).model?.attention.kvHeads.value, 8);
+    const swapped = LLAMA3.replace('"num_key_value_heads": 8', '"num_key_value_heads": 8,\n  "num_key_value_heads": 2');
+    assert.equal(analyzeText(swapped).model?.attention.kvHeads.value, 2, 'the last wins, as in Python');
+    const nested = JSON.stringify({ model_type: 'gemma3', text_config: { num_attention_heads: 8, num_key_value_heads: 4, head_dim: 64, hidden_size: 512, num_hidden_layers: 2 } }).replace('"num_key_value_heads":4', '"num_key_value_heads":4,"num_key_value_heads":2');
+    assert.match(one(run(nested), 'kv-lens.duplicate-key').message, /^text_config\.num_key_value_heads is written again/);
+    assert.equal(analyzeText(nested).model?.attention.kvHeads.value, 2);
+  });
+  it('NaN and Infinity are read (as Python does) and flagged for strict readers; comments and trailing commas in a .json file too', () => {
+    const nonfinite = LLAMA3.replace('"rms_norm_eps": 1e-05', '"rms_norm_eps": NaN, "x": -Infinity');
+    const f = one(run(nonfinite), 'kv-lens.non-standard-json');
+    assert.equal(under(nonfinite, f), 'NaN');
+    assert.match(f.message, /NaN \(line \d+\) and 1 more is not standard JSON/);
+    assert.ok(analyzeText(nonfinite).model, 'the file is still analysed');
+    const commented = LLAMA3.replace('"num_key_value_heads": 8,', '"num_key_value_heads": 8, // was 32\n').replace(/\n}\s*$/, ',\n}\n');
+    const findings = only(run(commented), 'kv-lens.non-standard-json');
+    assert.deepEqual(findings.map((x) => x.message.split(' at ')[0]), ['A comment', 'A trailing comma']);
+    assert.deepEqual(only(lint(analyzeText(commented, { jsonc: true }), DEFAULT_SETTINGS), 'kv-lens.non-standard-json'), [], 'a .jsonc file may have them');
+  });
+  it('a layer_types entry transformers does not accept is an error, with the near name as a fix; no figure is given', () => {
+    const gptOss = real('gpt_oss__gpt-oss-20b.json');
+    const text = gptOss.replace('"full_attention"', '"full_attenton"');
+    const f = one(run(text), 'kv-lens.unknown-layer-type');
+    assert.equal(under(text, f), '"full_attenton"');
+    assert.match(f.message, /layer_types\[\d+\] is "full_attenton", not a layer type transformers accepts \(did you mean "full_attention"\?\)/);
+    assert.deepEqual(f.fixes.map((x) => x.value), ['full_attention']);
+    assert.deepEqual(only(run(applyFix(text, f.fixes[0]!)), 'kv-lens.unknown-layer-type'), []);
+    const a = analyzeText(text);
+    assert.equal(a.model, undefined);
+    assert.match(a.error ?? '', /layer_types\[\d+\] is "full_attenton", not a layer type transformers accepts/);
+  });
+  it('an empty text_config beside top-level attention fields: read from the top level, and said', () => {
+    const text = LLAMA3.replace('{', '{\n  "text_config": {},');
+    const f = one(run(text), 'kv-lens.empty-part');
+    assert.match(f.message, /text_config is empty: KV Lens reads the language model from the top-level fields/);
+    const a = analyzeText(text);
+    assert.equal(a.model?.part, '');
+    assert.equal(a.model?.attention.kvHeads.value, 8);
+  });
+  it('floats for sizes are the wrong type (8.0, 8e0), fixed to the integer; values are quoted as written', () => {
+    const text = LLAMA3.replace('"num_key_value_heads": 8', '"num_key_value_heads": 8.0').replace('"num_hidden_layers": 32', '"num_hidden_layers": 3.2e1');
+    const findings = only(run(text), 'kv-lens.wrong-type');
+    assert.deepEqual(findings.map((x) => x.message.split(':')[0]), ['num_hidden_layers is 3.2e1', 'num_key_value_heads is 8.0']);
+    assert.deepEqual(findings.map((x) => x.fixes.map((y) => y.value)), [[32], [8]]);
+    assert.equal(analyzeText(text).model, undefined, 'the model code refuses floats: no figure');
+    const huge = LLAMA3.replace('"num_key_value_heads": 8', '"num_key_value_heads": 9007199254740993');
+    assert.match(one(run(huge), 'kv-lens.invalid-size').message, /num_key_value_heads is 9007199254740993: too large to be read exactly/);
+    const inf = LLAMA3.replace('"num_key_value_heads": 8', '"num_key_value_heads": 1e309');
+    assert.match(one(run(inf), 'kv-lens.invalid-size').message, /num_key_value_heads is 1e309: not a finite number/);
   });
 });
 

@@ -6,7 +6,8 @@
 import { getNodeValue } from 'jsonc-parser';
 import { nodeAt, pathToString } from '../parse';
 import type { ParsedConfig } from '../parse';
-import { NESTED_PARTS, aliasPaths } from '../vocabulary';
+import { aliasPaths } from '../vocabulary';
+import { selectPart } from '../normalise';
 import type { Quantity as VocabularyQuantity } from '../vocabulary';
 import type { JsonPath, ModelDescription } from '../types';
 
@@ -62,6 +63,8 @@ export interface RawField {
   /** Dotted name (`text_config.num_key_value_heads`). */
   name: string;
   value: unknown;
+  /** The value's text as written (`8.0`, `1e309`), for judging and quoting it as the file has it. */
+  written: string;
 }
 
 /** Reads raw values from one object of the document. */
@@ -76,7 +79,7 @@ export class RawObject {
     const path = [...this.base, ...rel];
     const node = nodeAt(this.parsed, path);
     if (!node) return undefined;
-    return { path, name: pathToString(path), value: getNodeValue(node) };
+    return { path, name: pathToString(path), value: getNodeValue(node), written: this.parsed.text.slice(node.offset, node.offset + node.length) };
   }
 
   /** Every alias of a quantity that is written here, in preference order. */
@@ -108,12 +111,10 @@ export function isPositiveInt(v: unknown): v is number {
 
 /**
  * The part of the document that holds the language model: the normaliser's choice when there is a model,
- * else (the normaliser gave up) the first nested language-model object, as the normaliser picks it.
+ * else (the normaliser gave up) the part the normaliser would have read, by its own choice (selectPart).
  */
 export function languagePart(parsed: ParsedConfig, model: ModelDescription | undefined): JsonPath {
-  if (model) return model.partPath;
-  for (const key of NESTED_PARTS) if (nodeAt(parsed, [key])?.type === 'object') return [key];
-  return [];
+  return model ? model.partPath : selectPart(parsed).reader.base;
 }
 
 /** The dotted name of a path, for matching against `Derived.from`. */

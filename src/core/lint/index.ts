@@ -1,5 +1,5 @@
 /**
- * Lint rules for model configs, run in one place (the rules live by family in sizes.ts, heads.ts and layers.ts,
+ * Lint rules for model configs, run in one place (the rules live by family in sizes.ts, heads.ts, layers.ts and document.ts,
  * around the shared context.ts): what is wrong or misleading about a config's attention fields, with the
  * range of the offending value and an edit where the right one is unambiguous. Rules read raw fields of the
  * language-model part (every alias of KV-RULES.md) and use the normalised model only to know which part,
@@ -12,7 +12,8 @@ import { RawObject, isPositiveInt, languagePart } from './fields';
 import { Reporter, pick, kvField, stringValue } from './context';
 import { checkSizes, checkAliases, checkDtypes, checkTextConfig } from './sizes';
 import { checkMla, checkHeads, checkBlockGroups, checkTensorParallel } from './heads';
-import { checkWindow, checkLayerTypes, checkIgnored, checkOutline } from './layers';
+import { checkWindow, checkLayerTypes, checkIgnored } from './layers';
+import { checkDuplicates, checkEmptyParts, checkNonStandard, checkOutline } from './document';
 import { LINT_RULES } from './rules';
 import type { LintCode, LintRule } from './rules';
 
@@ -50,6 +51,9 @@ export function lint(analysis: Analysis, settings: KvLensSettings): Finding[] {
   checkWindow(r, part, modelType, model, settings);
   checkLayerTypes(r, part, model);
   checkIgnored(r, part, modelType);
+  checkDuplicates(r, parsed);
+  checkNonStandard(r, parsed, analysis.jsonc);
+  checkEmptyParts(r, parsed, partPath);
   checkOutline(r, parsed);
   return r.findings.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code));
 }

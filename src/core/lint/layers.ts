@@ -1,14 +1,12 @@
 /**
- * Rules on layers and windows: sliding windows that apply or not, per-layer type lists, fields this model
- * type ignores, and the note that a large file was read in outline. Pure: no `vscode`, no `node:` imports.
+ * Rules on layers and windows: sliding windows that apply or not, per-layer type lists (their length and
+ * their entries), and fields this model type ignores. Pure: no `vscode`, no `node:` imports.
  */
-import { formatBytes } from '../format';
-import { skippedValues } from '../parse';
-import type { ParsedConfig } from '../parse';
 import type { KvLensSettings } from '../settings';
 import type { ModelDescription } from '../types';
 import { IGNORES_SLIDING_WINDOW, RawObject } from './fields';
 import { Reporter, preview } from './context';
+import { LAYER_TYPES } from '../vocabulary';
 
 export function checkWindow(r: Reporter, part: RawObject, modelType: string | undefined, model: ModelDescription | undefined, settings: KvLensSettings): void {
   const window = part.positive('slidingWindow');
@@ -58,6 +56,17 @@ export function checkWindow(r: Reporter, part: RawObject, modelType: string | un
 export function checkLayerTypes(r: Reporter, part: RawObject, model: ModelDescription | undefined): void {
   const lt = part.get(['layer_types']);
   if (!Array.isArray(lt?.value)) return;
+  const entries = lt.value as unknown[];
+  entries.forEach((entry, i) => {
+    if (typeof entry === 'string' && Object.hasOwn(LAYER_TYPES, entry)) return;
+    const near = typeof entry === 'string' ? nearestName(entry, Object.keys(LAYER_TYPES)) : undefined;
+    r.report(
+      'kv-lens.unknown-layer-type',
+      [...lt.path, i],
+      `${lt.name}[${i}] is ${preview(entry)}, not a layer type transformers accepts${near ? ` (did you mean "${near}"?)` : ''}. Accepted: ${Object.keys(LAYER_TYPES).join(', ')}.`,
+      near ? [{ title: `Change to "${near}"`, path: [...lt.path, i], value: near }] : [],
+    );
+  });
   const layers = part.positive('numLayers') ?? (model && !model.numLayers.defaulted ? { name: model.numLayers.from[0] ?? 'num_hidden_layers', value: model.numLayers.value } : undefined);
   if (!layers || lt.value.length === layers.value) return;
   r.report('kv-lens.layer-types-length', lt.path, `${lt.name} lists ${lt.value.length} layers but ${layers.name} is ${layers.value}.`);
@@ -92,15 +101,38 @@ export function checkIgnored(r: Reporter, part: RawObject, modelType: string | u
 
 // ---- helpers ----
 
-/** A document read in outline says so once, on the key of its largest unread value (never on the value: it may span a million lines). */
-export function checkOutline(r: Reporter, parsed: ParsedConfig): void {
-  if (!parsed.outline) return;
-  const skipped = skippedValues(parsed);
-  // Characters, not bytes; the same for the ASCII configs are written in, close enough for the rest.
-  const size = `about ${formatBytes(parsed.text.length)}`;
-  const names = skipped.slice(0, 3).map((s) => `${s.key} (${formatBytes(s.length)})`);
-  const more = skipped.length > 3 ? ` and ${skipped.length - 3} more` : '';
-  const what = names.length ? `; not expanded: ${names.join(', ')}${more}, and syntax errors inside ${skipped.length === 1 ? 'it are' : 'them are'} not reported` : '';
-  const first = skipped[0];
-  r.report('kv-lens.read-in-outline', first ? [first.key] : [], `This file is ${size}, over the 1 MiB KV Lens reads in full: only the fields attention depends on are read${what}.`, [], first?.keyRange ?? { offset: parsed.root?.offset ?? 0, length: 1 });
+/** The candidate within two edits of `name` (case aside), when exactly one is nearest: a likely typo. */
+function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  if (name.length > 64) return undefined;
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  let tie = false;
+  for (const c of candidates) {
+    const d = editDistance(lower, c, bestDistance);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance) tie = true;
+  }
+  return best && !tie ? best : undefined;
+}
+
+/** Levenshtein distance, stopping once it exceeds `cap` (strings here are short). */
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > cap) return cap + 1;
+    prev = row;
+  }
+  return prev[b.length]!;
 }

@@ -164,6 +164,34 @@ export const LINT_RULES = [
     example: '"model_type": "llama", "sliding_window": 4096',
     fix: 'Remove the field (it has no effect).',
   },
+  {
+    code: 'kv-lens.duplicate-key',
+    defaultSeverity: 'warning',
+    title: 'A key is written twice in one object',
+    why: 'Python\'s json, and so transformers, keeps the last value of a repeated key; many other readers keep the first. Whoever edited the earlier one sees a number the model never uses. KV Lens reads the last, as the model does.',
+    example: '"num_key_value_heads": 8, ..., "num_key_value_heads": 4',
+  },
+  {
+    code: 'kv-lens.non-standard-json',
+    defaultSeverity: 'warning',
+    title: 'The file is not standard JSON',
+    why: 'NaN, Infinity and -Infinity (written by Python for non-finite floats) are read by Python\'s json but refused by JSON.parse, jq, serde_json and most other tools; comments and trailing commas in a .json file make Python\'s json.load itself fail, so transformers cannot load the config. (.jsonc files may have comments.)',
+    example: '"time_step_limit": [0.0, Infinity]  or  "num_hidden_layers": 32, }',
+  },
+  {
+    code: 'kv-lens.unknown-layer-type',
+    defaultSeverity: 'error',
+    title: 'A layer_types entry transformers does not accept',
+    why: 'transformers checks every layer_types entry against its own list (configuration_utils.ALLOWED_LAYER_TYPES) and refuses the config otherwise; a typo such as "full_attenton" would otherwise read as a layer with no cache. KV Lens gives no figure for such a config.',
+    example: '"layer_types": ["full_attenton", "sliding_attention"]',
+  },
+  {
+    code: 'kv-lens.empty-part',
+    defaultSeverity: 'warning',
+    title: 'An empty text_config (or llm_config, language_config)',
+    why: 'An empty nested language-model config is usually a conversion left half done. Where the model type documents defaults for it (Gemma 3), transformers fills it with them; otherwise KV Lens reads the top-level fields instead and says so, rather than giving defaults for a model that has its own numbers.',
+    example: '"text_config": {}, "num_attention_heads": 32',
+  },
 ] as const satisfies readonly LintRule[];
 
 /** A rule code. */

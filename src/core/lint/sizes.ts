@@ -5,10 +5,12 @@
 import type { FindingFix, ModelDescription } from '../types';
 import { ALIASES, ALIAS_GROUPS_THAT_MUST_AGREE, DTYPE_FIELDS, NULL_NOT_ALLOWED, OTHER_SIZE_FIELDS, RawObject, isPositiveInt, normaliseDtype } from './fields';
 import type { Quantity, RawField } from './fields';
+import { sizeProblem } from '../validate';
+import { escapeText } from '../escape';
 import { Reporter, pick, derivedFrom, firstString, preview } from './context';
 import type { NumField } from './context';
 
-/** Type and value checks on every size field written in an object. */
+/** Type and value checks on every size field written in an object, by the validator the normaliser uses (validate.ts). */
 export function checkSizes(r: Reporter, o: RawObject): void {
   const fields: { field: RawField; nullable: boolean }[] = [];
   for (const q of Object.keys(ALIASES) as Quantity[]) {
@@ -22,19 +24,20 @@ export function checkSizes(r: Reporter, o: RawObject): void {
     const v = field.value;
     if (v === null) {
       if (!nullable) r.report('kv-lens.wrong-type', field.path, `${field.name} is null; it must be a positive whole number.`);
-    } else if (typeof v === 'number') {
-      if (!Number.isFinite(v) || !Number.isInteger(v) || v <= 0 || !Number.isSafeInteger(v)) {
-        const what = !Number.isFinite(v) ? 'not a finite number' : !Number.isInteger(v) ? 'not a whole number' : v <= 0 ? 'not positive' : 'too large';
-        r.report('kv-lens.invalid-size', field.path, `${field.name} is ${v}, ${what}; it must be a positive whole number.`);
-      }
-    } else {
-      const kindOf = typeof v === 'string' ? 'a string' : typeof v === 'boolean' ? 'a boolean' : Array.isArray(v) ? 'a list' : 'an object';
-      const fixes: FindingFix[] = [];
-      if (typeof v === 'string' && /^\s*\+?\d+\s*$/.test(v) && Number(v) > 0 && Number.isSafeInteger(Number(v))) {
-        fixes.push({ title: `Write ${field.name} as the number ${Number(v)}`, path: field.path, value: Number(v) });
-      }
-      r.report('kv-lens.wrong-type', field.path, `${field.name} is ${kindOf} (${preview(v)}); it must be a positive whole number.`, fixes);
+      continue;
     }
+    const key = String(field.path[field.path.length - 1]);
+    const problem = sizeProblem(key, v, field.written);
+    if (!problem) continue;
+    const fixes: FindingFix[] = [];
+    if (typeof v === 'string' && /^\s*\+?\d+\s*$/.test(v) && Number(v) > 0 && Number.isSafeInteger(Number(v))) {
+      fixes.push({ title: `Write ${field.name} as the number ${Number(v)}`, path: field.path, value: Number(v) });
+    }
+    if (typeof v === 'number' && problem.kind === 'wrong-type' && Number.isSafeInteger(v) && v > 0) {
+      fixes.push({ title: `Write ${field.name} as the integer ${v}`, path: field.path, value: v });
+    }
+    const shown = typeof v === 'number' ? escapeText(field.written) : preview(v);
+    r.report(problem.kind === 'wrong-type' ? 'kv-lens.wrong-type' : 'kv-lens.invalid-size', field.path, `${field.name} is ${shown}: ${problem.reason}; it must be a positive whole number.`, fixes);
   }
 }
 
