@@ -240,7 +240,7 @@ describe('parsing keeps positions and never throws', () => {
   test('a model config without attention fields names what is missing', () => {
     const a = analyzeText('{"model_type": "llama", "num_attention_heads": "32", "num_hidden_layers": 2}');
     assert.equal(a.model, undefined);
-    assert.match(a.error ?? '', /num_attention_heads = "32": a string, not a number/);
+    assert.match(a.error ?? '', /num_attention_heads is "32": a string, not a whole number/);
   });
 });
 
