@@ -5,6 +5,7 @@
  */
 import { formatBytes, formatTokens } from '../src/core/format';
 import { DEFAULT_SETTINGS, kvChoices } from '../src/core/settings';
+import { CONTEXT_CAP } from '../src/core/fit';
 import { whatIf } from '../src/core/whatif';
 import { RequestTracker, type ReplyEnvelope } from '../src/shared/messaging';
 import {
@@ -280,7 +281,7 @@ export class PanelApp {
       figures.append(this.figure(`per GPU (TP ${r.tp})`, formatBytes(r.perGpuBytes), `${r.perGpuKvHeads} KV head${r.perGpuKvHeads === 1 ? '' : 's'} per GPU${r.replication > 1 ? `, each replicated ${r.replication}×; cluster ${formatBytes(r.clusterBytes)}` : ''}`, 'fig-per-gpu'));
     }
     if (view.weightsBytes) figures.append(this.figure('weights', formatBytes(view.weightsBytes), `at ${view.model.dtype.value}`, 'fig-weights'));
-    const fitText = view.fit.contextUnbounded ? 'any' : view.fit.maxContext > 0 ? `${formatTokens(view.fit.maxContext)} tokens` : 'none';
+    const fitText = view.fit.contextUnbounded ? 'any' : view.fit.maxContext >= CONTEXT_CAP ? `at least ${formatTokens(view.fit.maxContext)} tokens` : view.fit.maxContext > 0 ? `${formatTokens(view.fit.maxContext)} tokens` : 'none';
     figures.append(this.figure('longest context that fits', fitText, `batch ${resolved.batch}, ${resolved.gpuMemGiB} GiB${resolved.tp > 1 ? ` × ${resolved.tp}` : ''}`, 'fig-fit-context'));
     figures.append(this.figure(`sequences at ${formatTokens(resolved.context)}`, Number.isFinite(view.fit.maxBatch) ? String(view.fit.maxBatch) : 'unbounded', 'that fit beside the weights', 'fig-fit-batch'));
     if (r.mlaExpanded) figures.append(this.figure('HF eager cache (expanded K/V)', formatBytes(r.mlaExpanded.cacheBytes), `${formatBytes(r.mlaExpanded.bytesPerToken)} per token; engines cache the latent`, 'fig-mla-expanded'));

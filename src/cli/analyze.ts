@@ -1,8 +1,9 @@
 /**
  * `kv-lens analyze`: the core over files and folders, as tables or JSON. Every file is reported even when
- * others fail; the exit code is 1 when any file could not be read or analysed, 2 on bad usage. Files are read
- * by the one reader (src/io/readConfigFile), sizes by the one parser (./sizes), and every string printed in
- * table mode goes through the escaper (./escape).
+ * others fail; the exit code is 1 when any file could not be read or analysed or has a finding at or above
+ * --fail-on (an error by default), 2 on bad usage. Files are read
+ * by the one reader (src/io/readConfigFile), sizes by the one parser (core/sizes), and every string printed in
+ * table mode goes through the escaper (core/escape).
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import { inspectPath, listFolder, MAX_CONFIG_BYTES, readConfigFile } from '../io
 import { displayValue, escapeText, terminalSafeJson } from '../core/escape';
 import { processOutput, yieldToEvents, type CliOutput } from './output';
 import { parseAmount, parseCount } from '../core/sizes';
+import { CONTEXT_CAP } from '../core/fit';
 import { renderTable } from './table';
 
 /** Largest config read whole; past it the file is refused with a message rather than exhausting memory. */
@@ -32,9 +34,20 @@ export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder>... [
   --block-size N   paged cache: round each sequence up to blocks of N tokens
   --gpu-mem GiB    GPU memory per GPU (a decimal number): also answer what fits (longest context, most sequences)
   --json           one JSON object per file (JSON lines)
+  --fail-on L      error (default) | warning | never: the least severe finding that makes the exit code 1
   -h, --help       this help
 
-Exit codes: 0 every file analysed, 1 a file could not be read or analysed, 2 usage error.`;
+Exit codes: 0 every file analysed with no finding at or above --fail-on, 1 a file could not be read or
+analysed, or a finding at or above --fail-on (an error, by default), 2 usage error.`;
+
+/** The least severe finding that fails the run, or never. */
+export type FailOn = 'error' | 'warning' | 'never';
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'never'];
+
+/** True when a finding of this severity fails a run under `failOn`. */
+export function failsRun(severity: string, failOn: FailOn): boolean {
+  return failOn === 'never' ? false : failOn === 'warning' ? severity === 'error' || severity === 'warning' : severity === 'error';
+}
 
 /** A file that could not be analysed: the message names the file and, where known, the field. */
 export interface FileError {
@@ -93,9 +106,9 @@ export function analyzeFile(file: string, opts: ReportOptions): ConfigReport | F
 export const BOM_NOTE = "The file starts with a UTF-8 byte-order mark: KV Lens reads past it, but Python's json.loads (so transformers) refuses it ('Unexpected UTF-8 BOM'): save the file without it.";
 
 /** Options that take a value: each may be given once. */
-const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem'] as const;
+const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem', 'fail-on'] as const;
 
-function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; json: boolean; help: boolean } {
+function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; json: boolean; help: boolean; failOn: FailOn } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -105,7 +118,7 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
       tokens: true,
       options: {
         context: { type: 'string' }, batch: { type: 'string' }, 'kv-dtype': { type: 'string' }, tp: { type: 'string' },
-        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, 'fail-on': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -146,15 +159,18 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
   if (blockSize) opts.blockSize = blockSize;
   if (dtype) opts.kvDtype = dtype;
   if (gpu) opts.gpuMemGiB = gpu;
-  return { inputs: positionals, opts, json: values.json === true, help: values.help === true };
+  const failOn = values['fail-on'] ?? 'error';
+  if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(failOn)}`);
+  return { inputs: positionals, opts, json: values.json === true, help: values.help === true, failOn: failOn as FailOn };
 }
 
 /** A command-line mistake: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
 /**
- * Runs `kv-lens analyze`; resolves to the exit code: 0 every file analysed, 1 any file could not be read or
- * analysed (each is reported, and the others still are), 2 a usage error. A closed stdout ends the run quietly.
+ * Runs `kv-lens analyze`; resolves to the exit code: 0 every file analysed with no finding at or above
+ * `--fail-on`, 1 any file could not be read or analysed (each is reported, and the others still are) or had such
+ * a finding, 2 a usage error. A closed stdout ends the run quietly.
  */
 export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<number> {
   let parsed;
@@ -190,6 +206,8 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
       failed = true;
       reportError(result, parsed.json, o);
     } else {
+      // Findings count too: an error-level finding (a broken size, an unknown layer type) fails the run.
+      if (result.findings.some((f) => failsRun(f.severity, parsed.failOn))) failed = true;
       o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + '\n');
     }
     // Lets an EPIPE from that write arrive, so a closed stdout stops the run here.
@@ -230,7 +248,7 @@ export function renderReport(r: ConfigReport): string {
   push(`  weights    ~${formatCount(r.weights.totalParams)} parameters${r.weights.activeParams !== r.weights.totalParams ? ` (${formatCount(r.weights.activeParams)} active)` : ''}, ${formatBytes(r.weights.bytes)} (${v(r.weights.dtypeFrom)})`);
   if (r.fit) {
     const f = r.fit;
-    const ctx = f.contextUnbounded ? 'any context' : f.maxContext > 0 ? `${formatInt(f.maxContext)} tokens` : 'nothing';
+    const ctx = f.contextUnbounded ? 'any context' : f.maxContext >= CONTEXT_CAP ? `at least ${formatInt(f.maxContext)} tokens` : f.maxContext > 0 ? `${formatInt(f.maxContext)} tokens` : 'nothing';
     push(`  fits       ${f.gpuMemGiB} GiB x ${f.tp} GPU${f.tp > 1 ? 's' : ''}: ${formatBytes(f.freePerGpuBytes)} free per GPU after weights; longest context ${ctx} at batch ${kv.batch}; ${f.maxBatch === null ? 'batch not bounded by the cache' : `${formatInt(f.maxBatch)} sequences`} at ${formatTokens(f.atContext)}`);
   }
   if (kv.breakdown.length > 1 || kv.breakdown.some((b) => b.kind !== 'full')) {

@@ -32,23 +32,30 @@ export function toKvDtype(name: string): KvDtype | undefined {
 }
 
 /**
- * The model's dtype: the nested part's `torch_dtype` / `dtype`, else the top level's (transformers renamed
- * torch_dtype to dtype). A KV scheme in `quantization_config` (compressed-tensors `kv_cache_scheme`) wins for
- * the cache; weight quantisation does not say anything about the cache.
+ * The KV cache's own format when the config names one: a compressed-tensors `kv_cache_scheme` in
+ * `quantization_config` (8 bits: fp8 when its type is float, else int8). It sets the cache only; the weights
+ * keep the model dtype (and weight quantisation says nothing about the cache).
  */
-export function modelDtype(part: FieldReader, top: FieldReader, notes: string[]): Derived<string> {
+export function kvCacheScheme(part: FieldReader, top: FieldReader, notes: string[]): Derived<string> | undefined {
   for (const r of part === top ? [part] : [part, top]) {
     const scheme = r.child('quantization_config')?.child('kv_cache_scheme');
-    if (scheme) {
-      const bits = scheme.positiveInt('num_bits')?.value;
-      const type = scheme.string('type')?.value;
-      if (bits === 8) {
-        const name = type === 'float' ? 'fp8' : 'int8';
-        notes.push(`quantization_config.kv_cache_scheme: the KV cache is ${name}.`);
-        return { value: name, from: [scheme.name('num_bits')], defaulted: false, note: 'KV cache scheme in quantization_config' };
-      }
+    if (!scheme) continue;
+    const bits = scheme.positiveInt('num_bits')?.value;
+    const type = scheme.string('type')?.value;
+    if (bits === 8) {
+      const name = type === 'float' ? 'fp8' : 'int8';
+      notes.push(`quantization_config.kv_cache_scheme: the KV cache is ${name}; the weights stay in the model dtype.`);
+      return { value: name, from: [scheme.name('num_bits')], defaulted: false, note: 'KV cache scheme in quantization_config' };
     }
   }
+  return undefined;
+}
+
+/**
+ * The model's dtype (its weights'): the nested part's `torch_dtype` / `dtype`, else the top level's
+ * (transformers renamed torch_dtype to dtype). The cache follows it unless `kvCacheScheme` names another.
+ */
+export function modelDtype(part: FieldReader, top: FieldReader, notes: string[]): Derived<string> {
   for (const r of part === top ? [part] : [part, top]) {
     const hit = r.string('torch_dtype', 'dtype');
     if (hit) {

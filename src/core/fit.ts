@@ -10,7 +10,7 @@ import type { WeightEstimate } from './weights';
 
 const GIB = 1024 ** 3;
 /** Longest context searched: 2^30 tokens, far past any real model, so "unbounded" is visible as such. */
-const CONTEXT_CAP = 1 << 30;
+export const CONTEXT_CAP = 1 << 30;
 
 /** Operating point for the inverse questions. */
 export interface FitOptions extends KvOptions {
@@ -27,9 +27,9 @@ export interface FitReport {
   weightsPerGpuBytes: number;
   /** What is left per GPU for the cache and state. */
   freePerGpuBytes: number;
-  /** Longest context at the given batch that fits (0 when nothing fits; CONTEXT_CAP when the cache stops growing). */
+  /** Longest context at the given batch that fits (0 when nothing fits; CONTEXT_CAP when it fits at the search's cap). */
   maxContext: number;
-  /** True when the cache stops growing with context (every layer windowed or state-only). */
+  /** True when the cache stops growing with context (every layer windowed or state-only): any context fits. */
   contextUnbounded: boolean;
   /** Most sequences at the given context that fit. */
   maxBatch: number;
@@ -59,8 +59,12 @@ export function fitBudget(model: ModelDescription, opts: FitOptions, parsed?: Pa
   let contextUnbounded = false;
   if (perGpu(CONTEXT_CAP, batch) <= freePerGpuBytes) {
     maxContext = CONTEXT_CAP;
-    contextUnbounded = true;
-    notes.push('The cache stops growing with context (windows or fixed state): any context fits.');
+    // Unbounded only when the cache has really stopped growing (every layer windowed or state-only); a cache
+    // that still grows but fits at the cap (a huge GPU budget) is "at least the cap", not "any context".
+    contextUnbounded = perGpu(CONTEXT_CAP / 2, batch) === perGpu(CONTEXT_CAP, batch);
+    notes.push(contextUnbounded
+      ? 'The cache stops growing with context (windows or fixed state): any context fits.'
+      : `At least ${CONTEXT_CAP.toLocaleString('en-US')} tokens fit, where the search stops; the cache still grows with context.`);
   } else if (perGpu(1, batch) <= freePerGpuBytes) {
     let lo = 1;
     let hi = CONTEXT_CAP;

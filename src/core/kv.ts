@@ -42,9 +42,15 @@ function roundUp(tokens: number, block: number | undefined): number {
 /** Resolves the options against the model's own defaults. */
 export function resolveOptions(model: ModelDescription, opts: KvOptions = {}): Required<Omit<KvOptions, 'blockSize'>> & { blockSize?: number; dtypeFrom: string; contextFrom: string; notes: string[] } {
   const notes: string[] = [];
-  const modelKv = toKvDtype(model.dtype.value) ?? 'bf16';
+  // The cache's own format when the config names one (kv_cache_scheme), else the model dtype.
+  const cacheDtype = model.kvCacheDtype ?? model.dtype;
+  const modelKv = toKvDtype(cacheDtype.value) ?? 'bf16';
   const kvDtype: KvDtype = opts.kvDtype ?? modelKv;
-  const dtypeFrom = opts.kvDtype ? 'chosen' : model.dtype.defaulted ? 'assumed (no dtype in the config)' : `model dtype (${model.dtype.from.join(', ')})`;
+  const dtypeFrom = opts.kvDtype
+    ? 'chosen'
+    : model.kvCacheDtype
+      ? `KV cache scheme (${model.kvCacheDtype.from.join(', ')})`
+      : model.dtype.defaulted ? 'assumed (no dtype in the config)' : `model dtype (${model.dtype.from.join(', ')})`;
   let context: number;
   let contextFrom: string;
   if (opts.context !== undefined && opts.context > 0) {

@@ -12,7 +12,7 @@ import type { ParsedConfig } from './parse';
 import { convState, linearState, mambaState } from './state';
 import type { StateSize } from './state';
 import type { AttentionKind, Derived, EncoderDecoderSpec, ExpertsSpec, LayerSpec, MlaSpec, ModelDescription } from './types';
-import { modelDtype } from './dtype';
+import { kvCacheScheme, modelDtype } from './dtype';
 import { NESTED_PARTS, aliasKeys } from './vocabulary';
 import { MAX_LAYERS } from './validate';
 import { NotAModelConfig } from './errors';
@@ -100,6 +100,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
   }
 
   const dtype = modelDtype(r, top, notes);
+  const kvCacheDtype = kvCacheScheme(r, top, notes);
   const maxHit = firstHit((x) => x.positiveInt(...MAX_CONTEXT));
   const maxContext: Derived<number> | undefined = maxHit
     ? fromField(maxHit)
@@ -127,7 +128,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
       modelType, architectures, part, partPath: r.base, ...(partModelType ? { partModelType } : {}),
       attention: { kind: 'none', queryHeads: none, kvHeads: none, headDimK: none, headDimV: none, groupSize: 0 },
       layers, numLayers, mtpLayers, ...(hiddenSize ? { hiddenSize } : {}), ...(intermediateSize ? { intermediateSize } : {}),
-      ...(vocabSize ? { vocabSize } : {}), tieWordEmbeddings, ...(experts ? { experts } : {}), dtype,
+      ...(vocabSize ? { vocabSize } : {}), tieWordEmbeddings, ...(experts ? { experts } : {}), dtype, ...(kvCacheDtype ? { kvCacheDtype } : {}),
       ...(maxContext ? { maxContext } : {}), encoderOnly: false, notes: dedupe(notes),
     };
   }
@@ -194,7 +195,7 @@ export function normalise(parsed: ParsedConfig): ModelDescription {
     ...(mla ? { mla } : {}),
     layers, numLayers, mtpLayers,
     ...(hiddenSize ? { hiddenSize } : {}), ...(intermediateSize ? { intermediateSize } : {}), ...(vocabSize ? { vocabSize } : {}),
-    tieWordEmbeddings, ...(experts ? { experts } : {}), dtype, ...(maxContext ? { maxContext } : {}),
+    tieWordEmbeddings, ...(experts ? { experts } : {}), dtype, ...(kvCacheDtype ? { kvCacheDtype } : {}), ...(maxContext ? { maxContext } : {}),
     ...(encDec ? { encoderDecoder: encDec } : {}), encoderOnly,
     notes: dedupe(notes),
   };

@@ -124,8 +124,10 @@ export interface ModelDescription {
   vocabSize?: Derived<number>;
   tieWordEmbeddings: boolean;
   experts?: ExpertsSpec;
-  /** The model's dtype (torch_dtype / dtype), normalised to a KvDtype name where possible. */
+  /** The model's dtype (torch_dtype / dtype: its weights'), normalised to a KvDtype name where possible. */
   dtype: Derived<string>;
+  /** The KV cache's own format when the config names one (quantization_config.kv_cache_scheme); else the cache follows `dtype`. */
+  kvCacheDtype?: Derived<string>;
   maxContext?: Derived<number>;
   encoderDecoder?: EncoderDecoderSpec;
   /** Encoder-only (BERT and kin): no KV cache at inference. */

@@ -11,30 +11,24 @@
  * Set KV_LENS_TEST_CLI to a bundle's path to run these against another build (an older one, to see them fail).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import * as esbuild from 'esbuild';
-import { CONFIGS, REPO_ROOT } from '../fixtures/paths';
+import { buildCli, jsonLines, runCli } from '../support/cli';
+import { CONFIGS } from '../fixtures/paths';
 
 const POSIX = process.platform !== 'win32';
 const ROOT_USER = POSIX && process.getuid?.() === 0;
-let CLI = process.env.KV_LENS_TEST_CLI ?? '';
+let CLI = '';
 let WORK = '';
 
 const LLAMA = join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json');
 
 function run(args: string[], options: SpawnSyncOptions = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000, cwd: WORK, ...options });
-  return { code: r.status, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), timedOut: r.error !== undefined || r.signal === 'SIGTERM' };
-}
-
-/** The JSON lines of `analyze --json`. */
-function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return runCli(CLI, args, { cwd: WORK, ...options });
 }
 
 /** A fresh folder under WORK, readable by everyone (the permission case runs as another user when root). */
@@ -55,14 +49,7 @@ const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028
 before(async () => {
   WORK = mkdtempSync(join(tmpdir(), 'kvlens-cli-trust-'));
   chmodSync(WORK, 0o755);
-  if (!CLI) {
-    CLI = join(WORK, 'cli.js');
-    await esbuild.build({
-      entryPoints: [join(REPO_ROOT, 'src', 'cli', 'main.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-      external: ['vscode', 'onnxruntime-node'], mainFields: ['module', 'main'], outfile: CLI, logLevel: 'warning', absWorkingDir: REPO_ROOT,
-    });
-    chmodSync(CLI, 0o644);
-  }
+  CLI = await buildCli(WORK);
 });
 
 after(() => {

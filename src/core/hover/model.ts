@@ -11,7 +11,7 @@ export function dtype(c: HoverContext, t: HoverTarget): string {
   const r = c.atSettings();
   const name = pathToString(t.path);
   const used = c.model.dtype.from.includes(name);
-  const lines = [`**${esc(displayValue(raw))}**: the weights' dtype${used ? ', and the default KV cache element type' : ` (KV Lens reads the model dtype from ${esc(c.model.dtype.from.join(', ') || 'a default')})`}.`];
+  const lines = [`**${esc(displayValue(raw))}**: the weights' dtype${used && c.model.kvCacheDtype ? ` (the KV cache is ${esc(c.model.kvCacheDtype.value)}, by ${esc(c.model.kvCacheDtype.from.join(', '))})` : used ? ', and the default KV cache element type' : ` (KV Lens reads the model dtype from ${esc(c.model.dtype.from.join(', ') || 'a default')})`}.`];
   lines.push(`KV cache: **${esc(r.dtype)}**, ${r.bytesPerElement} B per element (${esc(r.dtypeFrom)}${c.settings.kvDtype === 'auto' ? '; change with kvLens.kvDtype' : ', kvLens.kvDtype'}): ${formatBytes(r.bytesPerToken)} per token.`);
   return lines.join('\n\n');
 }

@@ -65,7 +65,7 @@ async function ask(services: Services, key: SelectableKey): Promise<unknown> {
 }
 
 function label(key: SelectableKey, value: string | number, model: ModelDescription | undefined): string {
-  if (key === 'kvDtype' && value === 'auto') return `auto (the model's dtype${model ? `: ${model.dtype.value}` : ''})`;
+  if (key === 'kvDtype' && value === 'auto') return `auto (the model's ${model?.kvCacheDtype ? 'KV cache scheme' : 'dtype'}${model ? `: ${(model.kvCacheDtype ?? model.dtype).value}` : ''})`;
   if (key === 'context' && value === 0) return `model maximum${model?.maxContext ? ` (${formatTokens(model.maxContext.value)})` : ''}`;
   if (key === 'context') return `${formatTokens(Number(value))} tokens`;
   return String(value);
