@@ -110,8 +110,8 @@ export function benchmarkTable(run: PanelBenchmarkRun): TableData {
       r.tokensPerS !== undefined ? formatInt(r.tokensPerS) : '—',
       r.achievedGBps.toFixed(1),
       r.ceilingGBps ? `${((100 * r.achievedGBps) / r.ceilingGBps).toFixed(0)}%` : '—',
-      r.speedup !== undefined ? x(r.speedup) : '—',
-      x(r.bound),
+      r.speedupVsMha !== undefined ? x(r.speedupVsMha) : '—',
+      x(r.speedupBound),
     ]),
   };
 }

@@ -16,6 +16,7 @@
  */
 import type { KvChoices } from '../core/settings';
 import type { ReplyEnvelope, RequestEnvelope } from './messaging';
+import type { BenchResult, VariantInfo } from './benchProtocol';
 
 /** The webview view type registered for the panel and its serializer (`onWebviewPanel:kvLens.panel`). */
 export const PANEL_VIEW_TYPE = 'kvLens.panel';
@@ -28,41 +29,14 @@ export type PanelSettings = KvChoices;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * One timed benchmark case: a grouping variant in one phase at one shape on one execution provider.
- * A structural subset of the benchmark worker's `BenchResult`: map `speedupVsMha` -> `speedup` and
- * `speedupBound` -> `bound`, the rest carries over as is.
+ * One timed benchmark case as the panel shows it: the benchmark worker's own BenchResult, under its own names,
+ * of which the panel needs these fields (the rest may be absent: tests and older states send less).
  */
-export interface PanelBenchmarkResult {
-  /** The grouping variant measured; only the KV head count differs between variants of one model. */
-  variant: { kvHeads: number; label?: string; groupSize?: number };
-  /** `decode`: one new token against `context` cached tokens; `prefill`: the prompt, causal. */
-  phase: 'decode' | 'prefill';
-  /** Decode: past tokens. Prefill: 0 (then `prompt` says how many tokens). */
-  context: number;
-  /** New tokens per run (prefill length), when known. */
-  prompt?: number;
-  batch: number;
-  /** Element format of the run (`fp32`, `fp16`, ...). */
-  dtype: string;
-  /** Execution provider that ran it (`cpu`, `webgpu`, `cuda`). */
-  ep: string;
-  /** The implementation timed (`gqa`, `attention`, ...), when several were. */
-  path?: string;
-  /** True for the fastest path of this variant at this shape; when any result has it, only those are charted. */
-  headline?: boolean;
-  medianMs: number;
-  p10Ms: number;
-  p90Ms: number;
-  tokensPerS?: number;
-  /** Minimum bytes / median time, in GB/s (1e9). */
-  achievedGBps: number;
-  /** The machine's bandwidth ceiling in GB/s (measured triad on CPU, published peak on GPU), when known. */
-  ceilingGBps?: number;
-  /** Speed-up over the MHA variant of the same phase and shape (MHA median / this median), when MHA ran. */
-  speedup?: number;
-  /** The theoretical bound for that speed-up (query heads / KV heads for decode). */
-  bound: number;
-}
+export type PanelBenchmarkResult = Pick<BenchResult, 'phase' | 'context' | 'batch' | 'dtype' | 'ep' | 'medianMs' | 'p10Ms' | 'p90Ms' | 'achievedGBps' | 'speedupBound'> &
+  Partial<Pick<BenchResult, 'prompt' | 'path' | 'headline' | 'tokensPerS' | 'ceilingGBps' | 'speedupVsMha'>> & {
+    /** The grouping variant measured; only the KV head count differs between variants of one model. */
+    variant: Pick<VariantInfo, 'kvHeads'> & Partial<VariantInfo>;
+  };
 
 /** A finished benchmark run as the panel shows it. */
 export interface PanelBenchmarkRun {

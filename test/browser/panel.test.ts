@@ -321,16 +321,16 @@ describe('KV Lens panel in Chromium', { timeout: 180_000 }, () => {
       phase: 'decode' as const,
       context: 4096,
       batch: 1,
-      dtype: 'fp32',
-      ep: 'cpu',
+      dtype: 'fp32' as const,
+      ep: 'cpu' as const,
       medianMs,
       p10Ms: medianMs * 0.95,
       p90Ms: medianMs * 1.1,
       achievedGBps,
       tokensPerS: 1000 / medianMs,
       ceilingGBps: 40,
-      speedup,
-      bound: 32 / kvHeads,
+      speedupVsMha: speedup,
+      speedupBound: 32 / kvHeads,
     });
     const run: PanelBenchmarkRun = { results: [mk(1, 'MQA', 0.2, 6, 30), mk(32, 'MHA', 1.2, 1, 12), mk(8, 'GQA-8', 0.4, 3, 24)], provenance: 'test CPU', date: '2026-01-01' };
     await post(page, { type: 'benchmarkResults', run });

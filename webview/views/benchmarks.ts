@@ -54,12 +54,12 @@ function renderGroup(group: Group): HTMLElement {
     svg.append(s('text', { x: LABEL_W - 8, y: y + 14, class: 'tick-label end' }, label));
     const w = (barW * r.medianMs) / maxMs;
     const bar = s('rect', { x: LABEL_W, y: y + 3, width: Math.max(1, w), height: ROW - 10, class: `bar g${i % 6}` });
-    const speed = r.speedup !== undefined ? `, ${r.speedup.toFixed(2)}× vs MHA (bound ${r.bound.toFixed(1)}×)` : '';
+    const speed = r.speedupVsMha !== undefined ? `, ${r.speedupVsMha.toFixed(2)}× vs MHA (bound ${r.speedupBound.toFixed(1)}×)` : '';
     bar.append(tip(`${label}: median ${r.medianMs.toFixed(3)} ms, p10 ${r.p10Ms.toFixed(3)}, p90 ${r.p90Ms.toFixed(3)}${speed}`));
     svg.append(bar);
     const wy = y + 3 + (ROW - 10) / 2;
     svg.append(s('line', { x1: LABEL_W + (barW * r.p10Ms) / maxMs, x2: LABEL_W + (barW * r.p90Ms) / maxMs, y1: wy, y2: wy, class: 'whisker' }));
-    const text = `${r.medianMs.toFixed(r.medianMs >= 10 ? 1 : 3)} ms${r.speedup !== undefined ? ` · ${r.speedup.toFixed(2)}×/${r.bound.toFixed(0)}×` : ''}`;
+    const text = `${r.medianMs.toFixed(r.medianMs >= 10 ? 1 : 3)} ms${r.speedupVsMha !== undefined ? ` · ${r.speedupVsMha.toFixed(2)}×/${r.speedupBound.toFixed(0)}×` : ''}`;
     svg.append(s('text', { x: LABEL_W + (barW * r.p90Ms) / maxMs + 6, y: y + 14, class: 'value-label' }, text));
     // Bandwidth meter: a track for the ceiling, a fill for what was achieved.
     const mx = W - RIGHT_W + 12;
@@ -79,7 +79,7 @@ export function renderBenchmarks(run: PanelBenchmarkRun | undefined): HTMLElemen
   if (run.provenance || run.date) wrap.append(h('p', { class: 'muted' }, [run.provenance, run.date].filter(Boolean).join(' · ')));
   for (const g of groupResults(run)) wrap.append(renderGroup(g));
   // A speed-up above Hq/Hkv is not a bandwidth gain: say so rather than let the figure stand as one.
-  const above = run.results.filter((r) => r.speedup !== undefined && r.speedup > r.bound * 1.1);
+  const above = run.results.filter((r) => r.speedupVsMha !== undefined && r.speedupVsMha > r.speedupBound * 1.1);
   if (above.length > 0) {
     wrap.append(h('p', { class: 'muted', 'data-above-bound': String(above.length) },
       `${above.length} result${above.length > 1 ? 's are' : ' is'} faster than MHA by more than the bound (query heads / KV heads). That is not a bandwidth gain: the smaller cache fits in a faster cache level, or the MHA runs were disturbed. Compare at a longer context on a quiet machine.`));

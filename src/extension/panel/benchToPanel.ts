@@ -1,33 +1,9 @@
 /**
- * A benchmark worker report as the panel shows it (`PanelBenchmarkRun`): the panel protocol's result is
- * a structural subset of the worker's, with `speedupVsMha` -> `speedup` and `speedupBound` -> `bound`.
+ * A benchmark worker report as the panel shows it (`PanelBenchmarkRun`): the worker's results as they are
+ * (the panel's result type is a subset of them, under the same names), with where and when it ran in words.
  */
-import type { BenchReport, BenchResult } from '../../shared/benchProtocol';
-import type { PanelBenchmarkResult, PanelBenchmarkRun } from '../../shared/panelProtocol';
-
-/** One worker result as a panel result; optional fields only when the worker had them. */
-export function toPanelResult(r: BenchResult): PanelBenchmarkResult {
-  const out: PanelBenchmarkResult = {
-    variant: { kvHeads: r.variant.kvHeads, label: r.variant.label, groupSize: r.variant.groupSize },
-    phase: r.phase,
-    context: r.context,
-    prompt: r.prompt,
-    batch: r.batch,
-    dtype: r.dtype,
-    ep: r.ep,
-    path: r.path,
-    headline: r.headline,
-    medianMs: r.medianMs,
-    p10Ms: r.p10Ms,
-    p90Ms: r.p90Ms,
-    tokensPerS: r.tokensPerS,
-    achievedGBps: r.achievedGBps,
-    bound: r.speedupBound,
-  };
-  if (r.ceilingGBps !== undefined) out.ceilingGBps = r.ceilingGBps;
-  if (r.speedupVsMha !== undefined) out.speedup = r.speedupVsMha;
-  return out;
-}
+import type { BenchReport } from '../../shared/benchProtocol';
+import type { PanelBenchmarkRun } from '../../shared/panelProtocol';
 
 /** Where a run happened, in words: "AMD EPYC (16 cores), cuda on NVIDIA H200, onnxruntime 1.22.0". */
 export function describeProvenance(report: BenchReport): string {
@@ -38,5 +14,5 @@ export function describeProvenance(report: BenchReport): string {
 
 /** The whole report as the panel's benchmark run. */
 export function toPanelRun(report: BenchReport): PanelBenchmarkRun {
-  return { results: report.results.map(toPanelResult), provenance: describeProvenance(report), date: report.provenance.date };
+  return { results: report.results, provenance: describeProvenance(report), date: report.provenance.date };
 }
