@@ -452,7 +452,7 @@ const absurdSize: MutationClass = {
     if (!d.root) return undefined;
     const part = languagePart(d).node;
     let fields: SizeField[];
-    if (next() < 0.25 && part) {
+    if (next() < 0.25 && part && d.clean) {
       // A size field the config may not write, set in the language-model part (added at its end when absent).
       const key = pick(ABSURD_TARGETS, next);
       const existing = prop(part, key);
@@ -541,6 +541,8 @@ const unknownLayerType: MutationClass = {
       mutated = t;
       listSpan = [keyStart, end(list) + (t.length - text.length)];
     } else {
+      // Adding a list needs a text whose objects close: appended to a broken one, it may land inside another value.
+      if (!d.clean) return undefined;
       const layers = analysisOf(text).model?.numLayers.value;
       if (!layers || layers > 2000) return undefined;
       const entries = Array.from({ length: layers }, () => '"full_attention"');
