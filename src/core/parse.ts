@@ -76,7 +76,14 @@ export function parseConfig(text: string): ParsedConfig {
     return withLazyLines({ text, root: undefined, outline, duplicates: [], nonStandard: [], problems: [{ message, range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] });
   }
   const { body, nonStandard, nan } = readNonStandard(blanked);
-  const root = outline ? parseOutline(body, errors) : parseTree(body, errors, PARSE_OPTIONS);
+  let root: Node | undefined;
+  try {
+    root = outline ? parseOutline(body, errors) : parseTree(body, errors, PARSE_OPTIONS);
+  } catch (e) {
+    // The last net under the depth check: should the parser still recurse too deep, say so rather than throw.
+    if (!(e instanceof RangeError)) throw e;
+    return withLazyLines({ text, root: undefined, outline, duplicates: [], nonStandard, problems: [{ message: 'The document is nested too deeply to read', range: { offset: 0, length: 1 }, line: 0, column: 0, tolerated: false }] });
+  }
   if (root && nan.size > 0) restoreNaN(root, nan);
   const duplicates = root ? dedupeKeys(root) : [];
   // Line starts cost a pass over the text: made on first use (a syntax error, a diagnostic, a CLI line number).
@@ -109,10 +116,15 @@ export function nestingDepth(text: string): number {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) {
+      // As jsonc-parser's scanner reads a string: it ends at its closing quote, or unterminated at a line break.
       for (i++; i < n; i++) {
         const d = text.charCodeAt(i);
         if (d === 92) i++;
         else if (d === 34) break;
+        else if (d === 10 || d === 13) {
+          i--;
+          break;
+        }
       }
     } else if (c === 123 || c === 91) {
       if (++depth > max) max = depth;

@@ -14,8 +14,11 @@ export const MAX_LAYERS = 10_000;
 export const MAX_HEADS = 65_536;
 export const MAX_HEAD_SIZE = 65_536;
 export const MAX_WIDTH = 1 << 22;
-/** Tokens: 1 Ti. Contexts and windows only multiply, but a cap keeps every total exact in a double. */
-export const MAX_TOKENS = 2 ** 40;
+/**
+ * Tokens in a config's context or window: 2^28 (268M), 25 times the longest context any published model
+ * declares (Llama 4 Scout, 10M). Past it a value is a typo or a placeholder, and every figure from it would be.
+ */
+export const MAX_TOKENS = 2 ** 28;
 /** Any other size. */
 export const MAX_SIZE = 2 ** 40;
 

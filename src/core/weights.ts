@@ -73,7 +73,9 @@ function ffnMultOf(block: unknown): number | null | undefined {
   if (!ffn || typeof ffn !== 'object') return undefined;
   const f = ffn as Record<string, unknown>;
   if (f['no_op'] === true) return null;
-  return typeof f['ffn_mult'] === 'number' ? f['ffn_mult'] : undefined;
+  // A multiplier of the width: a finite, positive number of sensible size (real blocks: 0.5 to 5.25), else not read.
+  const m = f['ffn_mult'];
+  return typeof m === 'number' && Number.isFinite(m) && m > 0 && m <= 1024 ? m : undefined;
 }
 
 /** Estimates the weights. `parsed` lets the estimate read quantization_config and MLA's q_lora_rank. */

@@ -477,7 +477,10 @@ function absurdVariant(text: string, targets: { path: Path; key: string }[], spa
     check(o) {
       const out: string[] = [];
       targets.forEach((t, i) => {
-        const refused = !o.analysis.model && (o.analysis.error ?? '').includes(t.key);
+        // A document refused as a whole first (a syntax error, nesting past the limit, from another mutation of
+        // the case) gives no figure at all: the absurd size cannot be shown as right.
+        const unreadable = !o.analysis.model && o.analysis.parsed.problems.some((p) => !p.tolerated);
+        const refused = unreadable || (!o.analysis.model && (o.analysis.error ?? '').includes(t.key));
         const flagged = lints(o) && o.findings().some((f) => f.severity === 'error' && f.message.includes(t.key) && overlaps(f.range, spans[i]![0], spans[i]![1]));
         if (!refused && !flagged) out.push(`${dotted(t.path)} = ${values[i]}: neither refused naming ${t.key} nor an error finding on it naming it`);
       });

@@ -15,20 +15,7 @@ const CASES = 10_000;
  * printed, not asserted. Remove a class from this list once its fix is in; a class listed here that no longer
  * fails is reported, so the list only shrinks.
  */
-export const PENDING_CLASSES: readonly string[] = [
-  // ssm_state_size / state_size / mamba_d_state (vocabulary quantity stateSize) written as 128.0: no wrong-type finding.
-  'float-size',
-  // stateSize fields of -1, "", 2^64: no error finding (lint's size check covers every quantity but stateSize).
-  'invalid-size',
-  // Contexts and windows of 1e9 to 1e12 (under the core's 2^40 token cap): neither refused nor flagged; stateSize too.
-  'absurd-size',
-  // C1 and bidi controls reach dtype-conflict / text-config-mismatch messages and fix titles, and the dtype hover.
-  'control-chars',
-  // A byte flip that unbalances the quotes fools the depth check (nestingDepth sees the deep part as a string,
-  // jsonc-parser's recovery does not): "Maximum call stack size exceeded" from jsonc-parser's scanner or from lint's
-  // preview (JSON.stringify of the 4,000-deep value), case 8175.
-  'deep-nesting',
-];
+export const PENDING_CLASSES: readonly string[] = [];
 
 test(`fuzz: ${CASES} mutated configs, seed ${SEED}`, () => {
   for (const c of PENDING_CLASSES) assert.ok(CLASS_NAMES.includes(c), `PENDING_CLASSES names ${c}, which is no mutation class`);

@@ -4,6 +4,7 @@
  * only the command links built here by `commandLink` carry a target, and their ids are recorded so the editor
  * layer can trust exactly those.
  */
+import { escapeText } from '../escape';
 
 /** Longest file-provided string shown in a hover. */
 const MAX_TEXT = 200;
@@ -14,7 +15,9 @@ const MAX_TEXT = 200;
  * entities, control characters and newlines become spaces, and long strings are cut.
  */
 export function esc(s: string): string {
-  let t = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+  // Line breaks and C0 controls read as spaces; what else cannot be shown raw (C1, bidi overrides and
+  // isolates, lone surrogates) is written as a visible escape by the one escaper (escape.ts).
+  let t = escapeText(s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' '));
   if (t.length > MAX_TEXT) t = `${t.slice(0, MAX_TEXT - 3)}...`;
   return t.replace(/[\\`*_{}[\]()#+\-.!|~:<>&$]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
 }

@@ -28,7 +28,10 @@ export class Reporter {
     const configured = this.settings.ruleSeverities?.[code];
     if (configured === 'off') return;
     const severity = configured ?? ruleFor(code).defaultSeverity;
-    this.findings.push({ code, severity, message, path, range, fixes });
+    // Every message and fix title goes through the one escaper: config strings quoted in them cannot carry
+    // control characters or bidi overrides into the Problems panel, a hover or a terminal.
+    const safeFixes = fixes.map((f) => ({ ...f, title: escapeText(f.title) }));
+    this.findings.push({ code, severity, message: escapeText(message), path, range, fixes: safeFixes });
   }
 }
 

@@ -6,7 +6,7 @@
 import { getNodeValue } from 'jsonc-parser';
 import { nodeAt, pathToString } from '../parse';
 import type { ParsedConfig } from '../parse';
-import { aliasPaths } from '../vocabulary';
+import { aliasKeys, aliasPaths } from '../vocabulary';
 import { selectPart } from '../normalise';
 import type { Quantity as VocabularyQuantity } from '../vocabulary';
 import type { JsonPath, ModelDescription } from '../types';
@@ -30,6 +30,8 @@ export const ALIAS_GROUPS_THAT_MUST_AGREE: Quantity[] = ['queryHeads', 'kvHeads'
 
 /** MLA and other per-layer size fields that must be positive integers when written (null allowed). */
 export const OTHER_SIZE_FIELDS: string[] = [
+  // The state size of SSM layers: a vocabulary quantity, checked as a size but not an attention alias group.
+  ...aliasKeys('stateSize'),
   'kv_lora_rank',
   'q_lora_rank',
   'qk_rope_head_dim',
