@@ -11,7 +11,7 @@ import type { Node } from 'jsonc-parser';
 import { analyzeText } from '../../src/core/analyze';
 import type { Analysis } from '../../src/core/analyze';
 import { computeKv } from '../../src/core/kv';
-import { LAYER_TYPE_VALUES, NESTED_PARTS } from '../../src/core/vocabulary';
+import { LAYER_TYPE_VALUES, NESTED_PARTS, aliasKeys } from '../../src/core/vocabulary';
 import type { Derived, Finding, ModelDescription } from '../../src/core/types';
 import {
   SIZE_FIELDS, appendProperty, applyEdits, between, doc, dotted, end, escapedLiteral, insertProperty, keyOf, languagePart, pathOf, pick, prop, props, raw, shadowed, sizeFields, walk,
@@ -921,6 +921,9 @@ const emptyPart: MutationClass = {
   make(text, next) {
     const d = doc(text);
     if (!usable(d) || NESTED_PARTS.some((k) => prop(d.root, k))) return undefined;
+    // The promise is about an empty part beside top-level attention fields: the top level must speak (an earlier
+    // mutation of the case may have broken a nested part's key, leaving the top level with nothing to read).
+    if (![...aliasKeys('queryHeads'), ...aliasKeys('numLayers'), ...aliasKeys('hiddenSize')].some((k) => prop(d.root, k))) return undefined;
     const key = pick(['text_config', 'text_config', 'llm_config', 'language_config', ...NESTED_PARTS], next);
     const body = pick(['{}', '{ }', '{\n  }'], next);
     const ps = props(d.root);
