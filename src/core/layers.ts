@@ -6,7 +6,8 @@ import type { FieldHit, FieldReader } from './fields';
 import type { LayerKind } from './types';
 import { NotAModelConfig } from './errors';
 import { LAYER_TYPES } from './vocabulary';
-import { escapeText } from './escape';
+import { displayValue, escapeText } from './escape';
+import { sizeProblem } from './validate';
 
 /** The cache behaviour of one layer, before heads and sizes are attached. */
 export interface LayerPlan {
@@ -216,10 +217,16 @@ function planBlockConfig(block: unknown, index: number, ctx: LayerContext, notes
   if (attn['no_op'] === true) return { kind: 'none', label: 'no_op' };
   if (attn['replace_with_linear'] === true) return { kind: 'none', label: 'linear replacement' };
   const group = attn['n_heads_in_group'];
-  const kvHeads = typeof group === 'number' && group > 0 && Number.isInteger(ctx.queryHeads / group) ? ctx.queryHeads / group : undefined;
-  if (kvHeads === undefined) notes.push(`block_configs[${index}].attention.n_heads_in_group is missing or does not divide the query heads: the layer's KV heads fall back to the model's.`);
   const window = attn['window_length'];
-  if (typeof window === 'number' && window > 0) return { kind: 'sliding', label: `window ${window}`, window, ...(kvHeads ? { kvHeads } : {}) };
+  // Per-layer sizes go through the one validator too: a present but unusable one refuses the config.
+  for (const [key, value] of [['n_heads_in_group', group], ['window_length', window]] as const) {
+    if (value === undefined || value === null) continue;
+    const problem = sizeProblem(key, value, typeof value === 'number' ? String(value) : JSON.stringify(value) ?? '');
+    if (problem) throw new NotAModelConfig(`block_configs[${index}].attention.${key} is ${escapeText(displayValue(value))}: ${problem.reason}. KV Lens gives no figure for a config the model's code could not load`);
+  }
+  const kvHeads = typeof group === 'number' && Number.isInteger(ctx.queryHeads / group) ? ctx.queryHeads / group : undefined;
+  if (kvHeads === undefined) notes.push(`block_configs[${index}].attention.n_heads_in_group is missing or does not divide the query heads: the layer's KV heads fall back to the model's.`);
+  if (typeof window === 'number') return { kind: 'sliding', label: `window ${window}`, window, ...(kvHeads ? { kvHeads } : {}) };
   return { kind: 'full', label: kvHeads ? `${ctx.queryHeads / kvHeads} heads/group` : 'attention', ...(kvHeads ? { kvHeads } : {}) };
 }
 

@@ -278,3 +278,18 @@ describe('large documents are read in outline', () => {
     for (const t of ['{"a": [1, 2', '{"a": "x', '{"a": {"b": 1}}}', '[1]', '']) assert.equal(blankSkippedValues(t), t);
   });
 });
+
+describe('per-layer sizes go through the one validator', () => {
+  // Found by the fuzz harness (seed 202, case 7752): n_heads_in_group = 1e-300 gave an infinite cache.
+  test('a block_configs n_heads_in_group or window_length that is not a usable size refuses the config, naming it', () => {
+    const block = (attention: Record<string, unknown>) => ({ attention, ffn: { ffn_mult: 2 } });
+    const base = { model_type: 'nemotron-nas', hidden_size: 256, num_attention_heads: 8, num_hidden_layers: 2, max_position_embeddings: 1024 };
+    for (const [attention, field] of [[{ n_heads_in_group: 1e-300 }, 'n_heads_in_group is 1e-300'], [{ n_heads_in_group: 2, window_length: -4 }, 'window_length is -4'], [{ n_heads_in_group: '4' }, 'n_heads_in_group is 4']] as const) {
+      const a = analyzeText(JSON.stringify({ ...base, block_configs: [block({ n_heads_in_group: 2 }), block(attention)] }));
+      assert.equal(a.model, undefined, field);
+      assert.ok((a.error ?? '').startsWith(`block_configs[1].attention.${field}`), a.error);
+    }
+    const fine = analyzeText(JSON.stringify({ ...base, block_configs: [block({ n_heads_in_group: 2 }), block({ n_heads_in_group: 4, window_length: 128 })] }));
+    assert.deepEqual(fine.model?.layers.map((l) => l.kvHeads), [4, 2]);
+  });
+});

@@ -319,3 +319,13 @@ describe('hover on any JSON value', () => {
     }
   });
 });
+
+describe('hover on any JSON value, MLA fields', () => {
+  // Found by the fuzz harness (seed 202, case 84840): String() of an object in the MLA topic threw.
+  it('q_lora_rank = {} in an MLA config answers, not throws', () => {
+    const text = readFileSync(join(CONFIGS, 'deepseek_v3__DeepSeek-V3.json'), 'utf8').replace(/"q_lora_rank": \d+/, '"q_lora_rank": {}');
+    const analysis = analyzeText(text);
+    const hover = hoverAt(analysis, text.indexOf('"q_lora_rank"') + 2, DEFAULT_SETTINGS);
+    assert.ok(hover === undefined || typeof hover.markdown === 'string');
+  });
+});

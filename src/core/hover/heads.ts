@@ -3,6 +3,7 @@ import { formatBytes, formatInt } from '../format';
 import { valueAt } from '../parse';
 import { divisors } from '../whatif';
 import { esc, table } from './markdown';
+import { displayValue } from '../escape';
 import { HoverContext, KIND_WORDS, fmtRatio, numberAt } from './context';
 import type { HoverTarget } from './context';
 
@@ -81,7 +82,7 @@ export function hidden(c: HoverContext, t: HoverTarget): string {
 }
 
 export function mla(c: HoverContext, t: HoverTarget): string {
-  return [`**${esc(t.key)}** = ${esc(String(valueAt(c.analysis.parsed, t.path)))}. ${c.mlaSentence()}`, c.costTable(true), c.formula(), c.linksLine()].filter(Boolean).join('\n\n');
+  return [`**${esc(t.key)}** = ${esc(displayValue(valueAt(c.analysis.parsed, t.path)))}. ${c.mlaSentence()}`, c.costTable(true), c.formula(), c.linksLine()].filter(Boolean).join('\n\n');
 }
 
 export function perLayerHeads(c: HoverContext, t: HoverTarget): string {
