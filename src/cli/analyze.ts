@@ -15,15 +15,12 @@ import { formatBytes, formatCount, formatInt, formatTokens } from '../core/forma
 import { buildReport } from '../core/report';
 import type { ConfigReport, ReportOptions } from '../core/report';
 import type { ModelDescription } from '../core/types';
-import { inspectPath, listFolder, MAX_CONFIG_BYTES, readConfigFile } from '../io/readConfigFile';
+import { inspectPath, listFolder, readConfigFile } from '../io/readConfigFile';
 import { displayValue, escapeText, terminalSafeJson } from '../core/escape';
 import { processOutput, yieldToEvents, type CliOutput } from './output';
 import { parseAmount, parseCount } from '../core/sizes';
 import { CONTEXT_CAP } from '../core/fit';
 import { renderTable } from './table';
-
-/** Largest config read whole; past it the file is refused with a message rather than exhausting memory. */
-export const MAX_FILE_BYTES = MAX_CONFIG_BYTES;
 
 export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder>... [options]
 

@@ -25,6 +25,11 @@ function visible(c: string): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+/** A value quoted in a message: at most `max` characters (an ellipsis past them), then escaped. */
+export function shortText(s: string, max = 40): string {
+  return escapeText(s.length > max ? `${s.slice(0, max - 3)}...` : s);
+}
+
 /** One value (a file name, a model_type, a message) safe for a terminal: every unsafe character escaped, newlines too. */
 export function escapeText(s: string): string {
   return s.replace(UNSAFE, visible);

@@ -15,7 +15,6 @@ export interface FieldHit<T> {
   name: string;
 }
 
-/** Reads fields of one object in the document, by alias lists, with type checks. */
 /** A size that was present but unusable (wrong type, a float, non-positive, absurd), as written. */
 export interface RejectedField {
   name: string;
@@ -27,11 +26,7 @@ export interface RejectedField {
 // Shared by every reader of one parse (the top level, the language-model part, attn_config, ...).
 const REJECTED = new WeakMap<ParsedConfig, RejectedField[]>();
 
-/** Every size the readers of a parse found present but unusable, once each: the normaliser refuses the config for them. */
-export function rejectedFields(parsed: ParsedConfig): readonly RejectedField[] {
-  return REJECTED.get(parsed) ?? [];
-}
-
+/** Reads fields of one object in the document, by alias lists, with type checks. */
 export class FieldReader {
   /** Sizes of this document found present but unusable so far (shared by all its readers). */
   readonly rejected: RejectedField[];

@@ -6,7 +6,7 @@ import type { FieldHit, FieldReader } from './fields';
 import type { LayerKind } from './types';
 import { NotAModelConfig } from './errors';
 import { LAYER_TYPES } from './vocabulary';
-import { displayValue, escapeText } from './escape';
+import { displayValue, escapeText, shortText } from './escape';
 import { sizeProblem } from './validate';
 
 /** The cache behaviour of one layer, before heads and sizes are attached. */
@@ -184,7 +184,7 @@ export function planLayers(r: FieldReader, ctx: LayerContext): LayerStructure {
 function planLayerType(entry: unknown, name: string, ctx: LayerContext, sliding: (label: string, window?: number) => LayerPlan, notes: string[]): LayerPlan {
   const cache = typeof entry === 'string' && Object.hasOwn(LAYER_TYPES, entry) ? LAYER_TYPES[entry] : undefined;
   if (cache === undefined) {
-    const shown = typeof entry === 'string' ? `"${escapeText(entry.length > 40 ? `${entry.slice(0, 37)}...` : entry)}"` : `a ${entry === null ? 'null' : Array.isArray(entry) ? 'list' : typeof entry}`;
+    const shown = typeof entry === 'string' ? `"${shortText(entry)}"` : `a ${entry === null ? 'null' : Array.isArray(entry) ? 'list' : typeof entry}`;
     throw new NotAModelConfig(`${name} is ${shown}, not a layer type transformers accepts (${Object.keys(LAYER_TYPES).join(', ')}): the config does not load, so KV Lens gives no figure`);
   }
   const t = entry as string;

@@ -16,7 +16,7 @@ import { kvCacheScheme, modelDtype } from './dtype';
 import { NESTED_PARTS, aliasKeys } from './vocabulary';
 import { MAX_LAYERS } from './validate';
 import { NotAModelConfig } from './errors';
-import { escapeText } from './escape';
+import { shortText } from './escape';
 
 
 export { NotAModelConfig };
@@ -36,7 +36,8 @@ export function selectPart(parsed: ParsedConfig): { reader: FieldReader; part: s
   return { reader: top, part: '' };
 }
 
-function nestedIsEmpty(parsed: ParsedConfig, key: string): boolean {
+/** True when the nested part under `key` is an object with no fields (lint's empty-part rule asks the same). */
+export function nestedIsEmpty(parsed: ParsedConfig, key: string): boolean {
   return (nodeAt(parsed, [key])?.children?.length ?? 0) === 0;
 }
 
@@ -363,17 +364,13 @@ function defaultTie(modelType: string | undefined): boolean {
 }
 
 function rejectedList(r: FieldReader): string {
-  return r.rejected.map((x) => `${x.name} is ${quoteWritten(x.written)}: ${x.reason}`).join('; ');
+  return r.rejected.map((x) => `${x.name} is ${shortText(x.written)}: ${x.reason}`).join('; ');
 }
 
 function rejectedSuffix(r: FieldReader): string {
   return r.rejected.length ? ` (${rejectedList(r)})` : '';
 }
 
-/** A value as written, shortened for a message (a config string may be long). */
-function quoteWritten(written: string): string {
-  return escapeText(written.length > 40 ? `${written.slice(0, 37)}...` : written);
-}
 
 /**
  * A present but unusable size (validate.ts) is never replaced by a default or another alias: the model's own

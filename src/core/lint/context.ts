@@ -3,7 +3,7 @@
  * find the field in effect (the alias the normaliser read) and to word their messages.
  * Pure: no `vscode`, no `node:` imports.
  */
-import { displayValue, escapeText } from '../escape';
+import { displayValue, escapeText, shortText } from '../escape';
 import { divisors } from '../whatif';
 import { rangeOf } from '../parse';
 import type { ParsedConfig } from '../parse';
@@ -104,6 +104,5 @@ export function pathFromDotted(dotted: string | undefined): JsonPath | undefined
 
 /** A short JSON rendering of a value for messages. */
 export function preview(v: unknown): string {
-  const s = JSON.stringify(v) ?? displayValue(v);
-  return escapeText(s.length > 40 ? `${s.slice(0, 37)}...` : s);
+  return shortText(JSON.stringify(v) ?? displayValue(v));
 }

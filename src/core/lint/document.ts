@@ -4,7 +4,8 @@
  * large file was read in outline. Pure: no `vscode`, no `node:` imports.
  */
 import { formatBytes } from '../format';
-import { pathToString, positionAt, skippedValues, valueAt } from '../parse';
+import { nodeAt, pathToString, positionAt, skippedValues, valueAt } from '../parse';
+import { nestedIsEmpty } from '../normalise';
 import type { ParsedConfig } from '../parse';
 import { Reporter, preview } from './context';
 import { NESTED_PARTS } from '../vocabulary';
@@ -53,8 +54,7 @@ export function checkNonStandard(r: Reporter, parsed: ParsedConfig, jsonc: boole
 export function checkEmptyParts(r: Reporter, parsed: ParsedConfig, partPath: readonly (string | number)[]): void {
   if (parsed.root?.type !== 'object') return;
   for (const key of NESTED_PARTS) {
-    const value = valueAt(parsed, [key]);
-    if (!value || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length > 0) continue;
+    if (nodeAt(parsed, [key])?.type !== 'object' || !nestedIsEmpty(parsed, key)) continue;
     if (partPath.length > 0 && partPath[0] === key) continue;
     r.report('kv-lens.empty-part', [key], `${key} is empty: KV Lens reads the language model from the top-level fields instead (transformers would build ${key} from its defaults, if the model type has any).`);
   }
