@@ -63,7 +63,6 @@ export class KvLensPanel implements vscode.Disposable {
     failed: (error) => ({ type: 'exportResult', outcome: 'failed', message: error instanceof Error ? error.message : String(error) }),
   });
   private ready = false;
-  private queue: ToPanelMessage[] = [];
   private disposed = false;
   private copyNotice: vscode.Disposable | undefined;
   /** The document version last posted, so a settings-only update does not resend the text. */
@@ -140,15 +139,12 @@ export class KvLensPanel implements vscode.Disposable {
     });
   }
 
-  /** Posts now when the webview listens, else queues (messages to a loading webview are lost). */
+  /**
+   * Posts when the webview listens. Before its `ready` nothing is kept: messages to a loading webview are lost,
+   * and `ready` is answered with everything current (settings, the document, the latest run) anyway.
+   */
   private post(message: ToPanelMessage): void {
-    if (this.disposed) return;
-    if (!this.ready) {
-      // Only the latest document / settings matter; keep replies and benchmark results in order.
-      this.queue = this.queue.filter((m) => m.type !== message.type || m.type === 'exportResult');
-      this.queue.push(message);
-      return;
-    }
+    if (this.disposed || !this.ready) return;
     void this.panel.webview.postMessage(message);
   }
 
@@ -167,7 +163,6 @@ export class KvLensPanel implements vscode.Disposable {
         // Every (re)load of the webview - first open, shown again after hiding, window reload - says
         // ready; answer with a full snapshot so it never shows stale or nothing.
         this.ready = true;
-        this.queue = [];
         this.post({ type: 'settings', settings: this.feeds.settings() });
         await this.readAndShow();
         {
