@@ -242,7 +242,7 @@ export function renderReport(r: ConfigReport): string {
   if (kv.crossAttentionBytes) push(`  cross-attn ${formatBytes(kv.crossAttentionBytes)} (encoder-decoder)`);
   if (kv.mlaExpanded) push(`  MLA        HF transformers' eager cache (expanded K and V): ${formatBytes(kv.mlaExpanded.bytesPerToken)} per token, ${formatBytes(kv.mlaExpanded.cacheBytes)} at this context`);
   if (kv.tp > 1) push(`  per GPU    ${formatBytes(kv.perGpuBytes)} on each of ${kv.tp} GPUs (${kv.perGpuKvHeads} KV heads each${kv.replication > 1 ? `, each head on ${kv.replication} GPUs` : ''}); cluster ${formatBytes(kv.clusterBytes)}`);
-  push(`  weights    ~${formatCount(r.weights.totalParams)} parameters${r.weights.activeParams !== r.weights.totalParams ? ` (${formatCount(r.weights.activeParams)} active)` : ''}, ${formatBytes(r.weights.bytes)} (${v(r.weights.dtypeFrom)})`);
+  push(`  weights    ${r.weights.exact ? '' : '~'}${formatCount(r.weights.totalParams)} parameters${r.weights.activeParams !== r.weights.totalParams ? ` (${formatCount(r.weights.activeParams)} active)` : ''}, ${formatBytes(r.weights.bytes)} (${v(r.weights.dtypeFrom)})`);
   if (r.fit) {
     const f = r.fit;
     const ctx = f.contextUnbounded ? 'any context' : f.maxContext >= CONTEXT_CAP ? `at least ${formatInt(f.maxContext)} tokens` : f.maxContext > 0 ? `${formatInt(f.maxContext)} tokens` : 'nothing';

@@ -6,6 +6,8 @@ import { computeKv } from './kv';
 import type { ParsedConfig } from './parse';
 import type { KvOptions, ModelDescription } from './types';
 import { estimateWeights } from './weights';
+import { weightsFigure } from './exactWeights';
+import type { ExactWeights } from './exactWeights';
 import type { WeightEstimate } from './weights';
 
 const GIB = 1024 ** 3;
@@ -16,6 +18,8 @@ export const CONTEXT_CAP = 1 << 30;
 export interface FitOptions extends KvOptions {
   /** Memory of one GPU in GiB. */
   gpuMemGiB: number;
+  /** Weights read from the checkpoint's headers: used instead of the shape estimate. */
+  exactWeights?: ExactWeights;
 }
 
 /** What fits on the GPUs. */
@@ -42,7 +46,7 @@ export interface FitReport {
 export function fitBudget(model: ModelDescription, opts: FitOptions, parsed?: ParsedConfig): FitReport {
   const tp = Math.max(1, Math.floor(opts.tp ?? 1));
   const gpuMemBytes = opts.gpuMemGiB * GIB;
-  const weights = estimateWeights(model, parsed);
+  const weights = weightsFigure(estimateWeights(model, parsed), opts.exactWeights);
   const weightsPerGpuBytes = weights.bytes / tp;
   const freePerGpuBytes = gpuMemBytes - weightsPerGpuBytes;
   const notes: string[] = [];

@@ -10,12 +10,16 @@ import { pathToString, positionAt } from './parse';
 import { DEFAULT_SETTINGS } from './settings';
 import type { Derived, KvOptions, KvReport, ModelDescription } from './types';
 import { estimateWeights } from './weights';
+import { weightsFigure } from './exactWeights';
+import type { ExactWeights } from './exactWeights';
 import { whatIf } from './whatif';
 import type { WhatIfRow } from './whatif';
 
 /** Options of one report: the KV operating point plus an optional GPU budget. */
 export interface ReportOptions extends KvOptions {
   gpuMemGiB?: number;
+  /** Weights read from the checkpoint's headers (safetensors, GGUF, the Hub): replace the shape estimate. */
+  exactWeights?: ExactWeights;
 }
 
 /** Where a value came from, in the JSON. */
@@ -49,7 +53,7 @@ export interface ConfigReport {
     tp: number; perGpuKvHeads: number; replication: number; blockSize?: number; formula: string;
     breakdown: KvReport['breakdown']; mlaExpanded?: KvReport['mlaExpanded'];
   };
-  weights: { totalParams: number; activeParams: number; bytes: number; bytesPerParam: number; dtypeFrom: string };
+  weights: { totalParams: number; activeParams: number; bytes: number; bytesPerParam: number; dtypeFrom: string; exact: boolean; source?: string };
   fit?: { gpuMemGiB: number; tp: number; freePerGpuBytes: number; maxContext: number; contextUnbounded: boolean; maxBatch: number | null; atContext: number };
   whatIf: WhatIfRow[];
   fields: Record<string, FieldSource>;
@@ -67,7 +71,7 @@ function source(d: Derived<number | string>): FieldSource {
 export function buildReport(file: string, analysis: Analysis & { model: ModelDescription }, opts: ReportOptions): ConfigReport {
   const m = analysis.model;
   const kv = computeKv(m, opts);
-  const weights = estimateWeights(m, analysis.parsed);
+  const weights = weightsFigure(estimateWeights(m, analysis.parsed), opts.exactWeights);
   const count = (k: string) => m.layers.filter((l) => l.kind === k).length;
   const fit = opts.gpuMemGiB ? fitBudget(m, { ...opts, gpuMemGiB: opts.gpuMemGiB }, analysis.parsed) : undefined;
   const findings = lint(analysis, { ...DEFAULT_SETTINGS, tensorParallel: opts.tp ?? 1, context: opts.context ?? 0 }).map((f) => {
@@ -107,7 +111,7 @@ export function buildReport(file: string, analysis: Analysis & { model: ModelDes
       tp: kv.tp, perGpuKvHeads: kv.perGpuKvHeads, replication: kv.replication, ...(kv.blockSize ? { blockSize: kv.blockSize } : {}),
       formula: kv.formula, breakdown: kv.breakdown, ...(kv.mlaExpanded ? { mlaExpanded: kv.mlaExpanded } : {}),
     },
-    weights: { totalParams: weights.totalParams, activeParams: weights.activeParams, bytes: weights.bytes, bytesPerParam: weights.bytesPerParam, dtypeFrom: weights.dtypeFrom },
+    weights: { totalParams: weights.totalParams, activeParams: weights.activeParams, bytes: weights.bytes, bytesPerParam: weights.bytesPerParam, dtypeFrom: weights.dtypeFrom, exact: weights.exact, ...(weights.source ? { source: weights.source } : {}) },
     ...(fit && opts.gpuMemGiB
       ? { fit: { gpuMemGiB: opts.gpuMemGiB, tp: fit.tp, freePerGpuBytes: fit.freePerGpuBytes, maxContext: fit.maxContext, contextUnbounded: fit.contextUnbounded, maxBatch: Number.isFinite(fit.maxBatch) ? fit.maxBatch : null, atContext: fit.context } }
       : {}),
