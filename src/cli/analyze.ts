@@ -21,8 +21,9 @@ import { processOutput, yieldToEvents, type CliOutput } from './output';
 import { parseAmount, parseCount } from '../core/sizes';
 import { CONTEXT_CAP } from '../core/fit';
 import { renderTable } from './table';
+import { analyzeGgufFile, ggufLines, isGgufPath, type GgufReport } from './ggufInputs';
 
-export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder>... [options]
+export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | model.gguf>... [options]
 
   --context N      tokens per sequence (default: the model's maximum context); k = 1024, m = 1048576: 32k, 1m
   --batch N        concurrent sequences (default 1)
@@ -193,7 +194,7 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
     if (typeof item !== 'string') result = item;
     else {
       try {
-        result = analyzeFile(item, parsed.opts);
+        result = isGgufPath(item) ? await analyzeGgufFile(item, parsed.opts) : analyzeFile(item, parsed.opts);
       } catch (e) {
         // A failure of KV Lens itself on one file is that file's error: the other files are still reported.
         result = { file: item, error: `KV Lens failed on this file (please report it): ${e instanceof Error ? e.message : displayValue(e)}` };
@@ -205,7 +206,7 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
     } else {
       // Findings count too: an error-level finding (a broken size, an unknown layer type) fails the run.
       if (result.findings.some((f) => failsRun(f.severity, parsed.failOn))) failed = true;
-      o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + '\n');
+      o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + ('gguf' in result ? '\n' + ggufLines(result as GgufReport).map(escapeText).join('\n') : '') + '\n');
     }
     // Lets an EPIPE from that write arrive, so a closed stdout stops the run here.
     await yieldToEvents();

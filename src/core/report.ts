@@ -67,15 +67,22 @@ function source(d: Derived<number | string>): FieldSource {
   return { value: d.value, from: d.from, defaulted: d.defaulted, ...(d.note ? { note: d.note } : {}) };
 }
 
+/**
+ * What a report is built from: an analysed config, or a model described from elsewhere (a GGUF header) that
+ * has no config text, so nothing to lint and no quantization_config to read.
+ */
+export type ReportInput = (Analysis & { model: ModelDescription }) | { model: ModelDescription; parsed?: undefined };
+
 /** Builds the report for an analysed file that has a model. */
-export function buildReport(file: string, analysis: Analysis & { model: ModelDescription }, opts: ReportOptions): ConfigReport {
+export function buildReport(file: string, analysis: ReportInput, opts: ReportOptions): ConfigReport {
   const m = analysis.model;
   const kv = computeKv(m, opts);
   const weights = weightsFigure(estimateWeights(m, analysis.parsed), opts.exactWeights);
   const count = (k: string) => m.layers.filter((l) => l.kind === k).length;
   const fit = opts.gpuMemGiB ? fitBudget(m, { ...opts, gpuMemGiB: opts.gpuMemGiB }, analysis.parsed) : undefined;
-  const findings = lint(analysis, { ...DEFAULT_SETTINGS, tensorParallel: opts.tp ?? 1, context: opts.context ?? 0 }).map((f) => {
-    const { line, column } = positionAt(analysis.parsed.lineStarts, f.range.offset);
+  const parsed = analysis.parsed;
+  const findings = (parsed ? lint(analysis as Analysis, { ...DEFAULT_SETTINGS, tensorParallel: opts.tp ?? 1, context: opts.context ?? 0 }) : []).map((f) => {
+    const { line, column } = positionAt(parsed!.lineStarts, f.range.offset);
     return { code: f.code, severity: f.severity, message: f.message, field: pathToString(f.path), line: line + 1, column: column + 1 };
   });
   const fields: Record<string, FieldSource> = {

@@ -1,0 +1,305 @@
+/**
+ * Reads a `.gguf` file's header (metadata and tensor infos, never tensor data) with `@huggingface/gguf`, bounded.
+ *
+ * Why a pre-scan: the library caps counts (1M array elements, 10 MB strings, 10M tensors) and keeps what it reads
+ * in one buffer of at most 50 MB, but inside those caps it materialises every value (50 arrays of 1M u8 values
+ * are 50M JS numbers, several hundred MB), and for a local file it reads past the end as zeros, so a truncated
+ * header parses as a different one. So the header is first walked here, without materialising anything, over
+ * at most {@link MAX_HEADER_BYTES} read in 1 MiB chunks: the magic and version (2 or 3, as ggml/src/gguf.cpp
+ * accepts: v1 is refused there too), every string and array length against caps no real model comes near, the
+ * total of array elements, the tensor count, dims (at most 4, GGML_MAX_DIMS) and types, and that the header and
+ * every tensor's data lie inside the file. Only a header that passes is handed to the library.
+ *
+ * Remote reads (range requests) go through {@link rangeFetch}: the library does not check `response.ok`; this
+ * does, requires 206 Partial Content (a server that ignores Range would send the whole file) and counts bytes.
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { gguf, parseGgufShardFilename } from '@huggingface/gguf';
+import type { GGUFParseOutput } from '@huggingface/gguf';
+import { ggmlType } from '../core/gguf/ggmlTypes';
+import type { GgufHeader, GgufTensor, GgufValue } from '../core/gguf/header';
+import { tensorSize } from '../core/gguf/weights';
+import { inspectPath } from './readConfigFile';
+
+/** Bytes of header read at most: under the library's own 50 MB buffer, above any real header (tokenizers of 262k tokens are ~6 MB). */
+export const MAX_HEADER_BYTES = 40 * 1024 * 1024;
+/** Metadata pairs at most (real files: 30-60, plus the tokenizer's). */
+export const MAX_KV_PAIRS = 65_536;
+/** Bytes of one string at most (keys, chat templates: real ones are under 100 KB). */
+export const MAX_STRING_BYTES = 4 * 1024 * 1024;
+/** Elements of one metadata array at most (the library's own cap; the largest real vocabularies are ~262k). */
+export const MAX_ARRAY_ELEMENTS = 1_000_000;
+/** Elements of all metadata arrays together: a tokenizer's tokens, scores, types and merges fit several times over. */
+export const MAX_TOTAL_ELEMENTS = 8_000_000;
+/** Tensor infos of one file at most (DeepSeek-V3 in one file has ~1,900). */
+export const MAX_TENSORS = 1_000_000;
+/** Shards of a split model at most. */
+export const MAX_SHARDS = 1024;
+const CHUNK = 1024 * 1024;
+const GGUF_DEFAULT_ALIGNMENT = 32;
+
+/** A header that cannot be read: the message names the file and what is wrong. */
+export class GgufReadError extends Error {}
+
+/** Reads byte ranges of a source whose size may be known. */
+interface ByteSource {
+  size: number | undefined;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** A cursor over a growing buffer of at most MAX_HEADER_BYTES, fetching chunks on demand. */
+class Cursor {
+  private buf = new Uint8Array(0);
+  private view = new DataView(this.buf.buffer);
+  pos = 0;
+  constructor(private readonly src: ByteSource, private readonly file: string) {}
+
+  private async need(n: number): Promise<void> {
+    const end = this.pos + n;
+    if (end <= this.buf.length) return;
+    if (this.src.size !== undefined && end > this.src.size) throw new GgufReadError(`${this.file}: truncated: the header needs byte ${end} but the file has ${this.src.size}`);
+    if (end > MAX_HEADER_BYTES) throw new GgufReadError(`${this.file}: the header is larger than ${MAX_HEADER_BYTES / 1024 / 1024} MiB (it needs byte ${end}); refused`);
+    const want = Math.min(MAX_HEADER_BYTES, Math.max(end, this.buf.length + CHUNK), this.src.size ?? Infinity) - this.buf.length;
+    const got = await this.src.read(this.buf.length, want);
+    const next = new Uint8Array(this.buf.length + got.length);
+    next.set(this.buf);
+    next.set(got, this.buf.length);
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+    if (end > this.buf.length) throw new GgufReadError(`${this.file}: truncated: the header needs byte ${end} but the file ends at ${this.buf.length}`);
+  }
+  async u32(): Promise<number> {
+    await this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  async u64(): Promise<bigint> {
+    await this.need(8);
+    const v = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  async skip(n: number): Promise<void> {
+    await this.need(n);
+    this.pos += n;
+  }
+  async bytes(n: number): Promise<Uint8Array> {
+    await this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+}
+
+/** Bytes of each fixed-size GGUF value type (`gguf_type` in ggml/include/gguf.h); 8 = string, 9 = array. */
+const FIXED: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+
+function count(file: string, what: string, v: bigint, cap: number): number {
+  if (v > BigInt(cap)) throw new GgufReadError(`${file}: ${what} is ${v}; more than ${cap}, no real model file has that many: refused`);
+  return Number(v);
+}
+
+/** What the pre-scan found: enough to check the library's answer against. */
+interface ScanResult {
+  version: number;
+  tensorCount: number;
+  kvCount: number;
+  /** End of the tensor infos (before alignment padding). */
+  infoEnd: number;
+}
+
+/** Walks the header without materialising values; throws {@link GgufReadError} naming the file and the problem. */
+async function scanHeader(src: ByteSource, file: string): Promise<ScanResult> {
+  const c = new Cursor(src, file);
+  const magic = await c.bytes(4).catch(() => {
+    throw new GgufReadError(`${file}: not a GGUF file: shorter than its 4-byte magic`);
+  });
+  if (magic[0] !== 0x47 || magic[1] !== 0x47 || magic[2] !== 0x55 || magic[3] !== 0x46) {
+    throw new GgufReadError(`${file}: not a GGUF file: it starts with ${[...magic].map((b) => b.toString(16).padStart(2, '0')).join(' ')}, not the magic "GGUF" (47 47 55 46)`);
+  }
+  const version = await c.u32();
+  if (version === 1) throw new GgufReadError(`${file}: GGUF version 1 is no longer supported by llama.cpp (ggml/src/gguf.cpp); convert it again`);
+  if (version !== 2 && version !== 3) {
+    const swapped = ((version & 0xff) << 24) | ((version & 0xff00) << 8) | ((version >>> 8) & 0xff00) | (version >>> 24);
+    if (swapped === 2 || swapped === 3) throw new GgufReadError(`${file}: a big-endian GGUF (version ${swapped}): llama.cpp on a little-endian machine cannot load it`);
+    throw new GgufReadError(`${file}: GGUF version ${version} is not one llama.cpp reads (2 or 3)`);
+  }
+  const tensorCount = count(file, 'the tensor count', await c.u64(), MAX_TENSORS);
+  const kvCount = count(file, 'the metadata count', await c.u64(), MAX_KV_PAIRS);
+  let elements = 0;
+  const str = async (what: () => string) => {
+    const n = await c.u64();
+    if (n > BigInt(MAX_STRING_BYTES)) throw new GgufReadError(`${file}: ${what()} is a string of ${n} bytes; more than ${MAX_STRING_BYTES}: refused`);
+    return c.bytes(Number(n));
+  };
+  const value = async (type: number, key: string, depth: number): Promise<void> => {
+    const fixed = FIXED[type];
+    if (fixed !== undefined) return c.skip(fixed);
+    if (type === 8) {
+      await str(() => `the value of ${key}`);
+      return;
+    }
+    if (type !== 9) throw new GgufReadError(`${file}: ${key} has value type ${type}, which GGUF does not define`);
+    if (depth >= 4) throw new GgufReadError(`${file}: ${key} nests arrays more than 4 deep`);
+    const sub = await c.u32();
+    const n = count(file, `the array ${key}'s length`, await c.u64(), MAX_ARRAY_ELEMENTS);
+    elements += n;
+    if (elements > MAX_TOTAL_ELEMENTS) throw new GgufReadError(`${file}: the metadata arrays hold more than ${MAX_TOTAL_ELEMENTS} elements together (at ${key}): refused`);
+    const subFixed = FIXED[sub];
+    if (subFixed !== undefined) return c.skip(subFixed * n);
+    for (let i = 0; i < n; i++) await value(sub, `${key}[${i}]`, depth + 1);
+  };
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  for (let i = 0; i < kvCount; i++) {
+    const keyBytes = await str(() => `key ${i}`);
+    const key = decoder.decode(keyBytes).slice(0, 200);
+    await value(await c.u32(), JSON.stringify(key), 0);
+  }
+  for (let i = 0; i < tensorCount; i++) {
+    const name = decoder.decode(await str(() => `tensor ${i}'s name`)).slice(0, 200);
+    const nDims = await c.u32();
+    if (nDims > 4) throw new GgufReadError(`${file}: tensor ${JSON.stringify(name)} has ${nDims} dimensions; ggml has at most 4 (GGML_MAX_DIMS)`);
+    const shape: number[] = [];
+    for (let d = 0; d < nDims; d++) shape.push(count(file, `tensor ${JSON.stringify(name)}'s dimension ${d}`, await c.u64(), 2 ** 40));
+    const type = await c.u32();
+    if (!ggmlType(type)) throw new GgufReadError(`${file}: tensor ${JSON.stringify(name)} has ggml type ${type}, which ggml does not define`);
+    await c.skip(8); // data offset, checked below once the data section's start is known
+    try {
+      tensorSize({ name, shape, type });
+    } catch (e) {
+      throw new GgufReadError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { version, tensorCount, kvCount, infoEnd: c.pos };
+}
+
+function localSource(path: string, size: number): Promise<ByteSource> {
+  return open(path, 'r').then((fh) => ({
+    size,
+    async read(offset: number, length: number) {
+      const b = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await fh.read(b, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return b.subarray(0, done);
+    },
+    close: () => fh.close(),
+  }));
+}
+
+function toValue(v: unknown): GgufValue {
+  if (Array.isArray(v)) return v.map(toValue);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
+  return String(v);
+}
+
+/** Turns the library's output into KV Lens's header, checking each tensor's data against the file's size. */
+function fromLibrary(file: string, out: GGUFParseOutput<{ strict: false }>, fileBytes: number | undefined): { metadata: Record<string, GgufValue>; tensors: GgufTensor[] } {
+  const metadata: Record<string, GgufValue> = {};
+  // version / tensor_count / kv_count are the library's own fields, not metadata keys.
+  for (const [k, v] of Object.entries(out.metadata)) if (k !== 'version' && k !== 'tensor_count' && k !== 'kv_count') metadata[k] = toValue(v);
+  const dataStart = Number(out.tensorDataOffset);
+  const tensors: GgufTensor[] = out.tensorInfos.map((t) => {
+    const tensor = { name: t.name, shape: t.shape.map((d) => Number(d)), type: Number(t.dtype) };
+    if (fileBytes !== undefined) {
+      const { bytes } = tensorSize(tensor);
+      const end = dataStart + Number(t.offset) + bytes;
+      if (end > fileBytes) throw new GgufReadError(`${file}: truncated: tensor ${JSON.stringify(t.name)} ends at byte ${end} but the file has ${fileBytes}`);
+    }
+    return tensor;
+  });
+  return { metadata, tensors };
+}
+
+/** Reads one local `.gguf` file's header, bounded; throws {@link GgufReadError} naming the file. */
+export async function readGgufFile(path: string): Promise<GgufHeader> {
+  const what = inspectPath(path);
+  if (what.kind === 'error') throw new GgufReadError(`${path}: ${what.error.reason}`);
+  if (what.kind !== 'file') throw new GgufReadError(`${path}: a folder, not a .gguf file`);
+  const size = (await stat(path)).size;
+  const src = await localSource(path, size);
+  let scan: ScanResult;
+  try {
+    scan = await scanHeader(src, path);
+  } finally {
+    await src.close();
+  }
+  let out: GGUFParseOutput<{ strict: false }>;
+  try {
+    out = (await gguf(path, { allowLocalFile: true })) as unknown as GGUFParseOutput<{ strict: false }>;
+  } catch (e) {
+    throw new GgufReadError(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (out.tensorInfos.length !== scan.tensorCount) throw new GgufReadError(`${path}: the header was read two ways and disagrees (${out.tensorInfos.length} vs ${scan.tensorCount} tensors)`);
+  const alignment = Number(out.metadata['general.alignment'] ?? GGUF_DEFAULT_ALIGNMENT);
+  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${path}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
+  const { metadata, tensors } = fromLibrary(path, out, size);
+  return { file: path, version: scan.version, metadata, tensors, shards: 1, fileBytes: size };
+}
+
+/**
+ * Reads a `.gguf` file, or every shard of a split model (`name-00001-of-00003.gguf`: llama.cpp's gguf-split
+ * naming, `llama_split_path` in src/llama.cpp): the first shard's metadata, every shard's tensor infos. A
+ * missing shard is an error naming it.
+ */
+export async function readGguf(path: string): Promise<GgufHeader> {
+  const shard = parseGgufShardFilename(basename(path));
+  if (!shard) return readGgufFile(path);
+  const total = Number(shard.total);
+  if (!Number.isInteger(total) || total < 1 || total > MAX_SHARDS) throw new GgufReadError(`${path}: a split of ${shard.total} shards; at most ${MAX_SHARDS} are read`);
+  const dir = dirname(path);
+  const names = Array.from({ length: total }, (_, i) => join(dir, `${shard.prefix}-${String(i + 1).padStart(5, '0')}-of-${shard.total}.gguf`));
+  const headers: GgufHeader[] = [];
+  for (const name of names) headers.push(await readGgufFile(name));
+  const first = headers[0]!;
+  const declared = first.metadata['split.count'];
+  if (declared !== undefined && Number(declared) !== total) throw new GgufReadError(`${names[0]}: split.count is ${String(declared)} but the name says ${total} shards`);
+  return {
+    file: names[0]!,
+    version: first.version,
+    metadata: first.metadata,
+    tensors: headers.flatMap((h) => h.tensors),
+    shards: total,
+    fileBytes: headers.reduce((s, h) => s + (h.fileBytes ?? 0), 0),
+  };
+}
+
+/**
+ * A fetch for the library's range reads that checks what it does not: an error status is an error naming the
+ * URL, a 200 (the server ignored Range and would send the whole file) is refused, and the bytes fetched in all
+ * are capped at {@link MAX_HEADER_BYTES}.
+ */
+export function rangeFetch(url: string, base: typeof fetch = fetch): typeof fetch {
+  let fetched = 0;
+  return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const res = await base(input, init);
+    if (!res.ok) throw new GgufReadError(`${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for a range of the header`);
+    if (res.status !== 206) throw new GgufReadError(`${url}: the server answered a range request with HTTP ${res.status}, not 206 Partial Content: it would send the whole file`);
+    const len = Number(res.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(len)) fetched += len;
+    if (fetched > MAX_HEADER_BYTES) throw new GgufReadError(`${url}: more than ${MAX_HEADER_BYTES / 1024 / 1024} MiB fetched for the header: refused`);
+    return res;
+  }) as typeof fetch;
+}
+
+/** Reads a remote `.gguf` header by range requests (the Hub resolver hands its URL and fetch here). */
+export async function readGgufUrl(url: string, options: { fetch?: typeof fetch } = {}): Promise<GgufHeader> {
+  let out: GGUFParseOutput<{ strict: false }>;
+  try {
+    out = (await gguf(url, { fetch: rangeFetch(url, options.fetch) })) as unknown as GGUFParseOutput<{ strict: false }>;
+  } catch (e) {
+    if (e instanceof GgufReadError) throw e;
+    throw new GgufReadError(`${url}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const version = Number(out.metadata.version);
+  if (version !== 2 && version !== 3) throw new GgufReadError(`${url}: GGUF version ${version} is not one llama.cpp reads (2 or 3)`);
+  const { metadata, tensors } = fromLibrary(url, out, undefined);
+  for (const t of tensors) tensorSize(t);
+  return { file: url, version, metadata, tensors, shards: 1 };
+}
