@@ -23,6 +23,8 @@ export interface PartFigures {
 /** One layer's data-free figures. */
 export interface LayerWeightFigures {
   layer: number;
+  /** K and V together: Σ‖W_h − mean‖² / Σ‖W_h‖² over both parts' heads. */
+  sharingError: number;
   k: PartFigures;
   v: PartFigures;
 }
@@ -58,7 +60,7 @@ export class WeightFidelity {
 
   /** Per-layer figures, in layer order. */
   figures(): LayerWeightFigures[] {
-    return [...this.layers.entries()].sort(([a], [b]) => a - b).map(([layer, s]) => ({ layer, k: partFigures(s.k), v: partFigures(s.v) }));
+    return [...this.layers.entries()].sort(([a], [b]) => a - b).map(([layer, s]) => ({ layer, sharingError: sharingError(addStats(s.k, s.v)), k: partFigures(s.k), v: partFigures(s.v) }));
   }
 }
 

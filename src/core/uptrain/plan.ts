@@ -67,7 +67,8 @@ const PATTERNS: Pattern[] = [
 /** Which layouts each model type may use: a layout seen in another type's checkpoint is refused, not guessed. */
 function layoutAllowed(layout: LayoutKind, modelType: string | undefined): boolean {
   if (layout === 'gpt2-c-attn') return modelType === 'gpt2'; // gpt_bigcode's c_attn is nn.Linear and MQA-grouped
-  if (layout === 'interleaved-qkv') return modelType === 'gpt_neox' || modelType === 'falcon';
+  // RefinedWeb / RefinedWebModel: Falcon's remote-code names, which transformers maps to falcon (configuration_falcon.py).
+  if (layout === 'interleaved-qkv') return modelType === 'gpt_neox' || modelType === 'falcon' || modelType === 'RefinedWeb' || modelType === 'RefinedWebModel';
   return true;
 }
 
