@@ -4,6 +4,7 @@
  *   src/shared   the typed protocols between threads and the webview: core only
  *   src/io       reading files from disk (Node allowed): core only; every input path goes through it
  *   src/analysis, src/bench   document analysis and benchmarks (may use Node): never the editor or the CLI
+ *   src/convert  checkpoint conversion (may use Node): core, shared, io; never analysis, bench or the front ends
  *   webview      the panel's browser code: core, shared and itself
  *   src/extension, src/cli    the two front ends: anything below, never each other
  * Imports point down only, and nothing imports in a circle.
@@ -61,6 +62,12 @@ module.exports = {
       comment: 'src/analysis and src/bench never import the editor layer or the CLI.',
       from: { path: '^src/(analysis|bench)/' },
       to: { path: '^src/(extension|cli)/' },
+    },
+    {
+      name: 'convert-below-front-ends', severity: 'error',
+      comment: 'src/convert (checkpoint conversion, its worker) imports core, shared, io and Node: never the editor, the CLI, analysis or bench.',
+      from: { path: '^src/convert/' },
+      to: { path: '^src/(extension|cli|analysis|bench)/' },
     },
     {
       name: 'analysis-and-bench-apart', severity: 'error',

@@ -55,6 +55,18 @@ test('import rules: each layer rule and the cycle rule report a scratch tree tha
   }
 });
 
+test('import rules: src/convert never imports the front ends, analysis or bench; core and io are fine', () => {
+  tree({
+    'src/core/a.ts': 'export const a = 1;\n',
+    'src/io/r.ts': "import { a } from '../core/a';\nexport const r = a;\n",
+    'src/cli/c.ts': 'export const c = 1;\n',
+    'src/bench/b.ts': 'export const b = 1;\n',
+    'src/convert/v.ts': "import { r } from '../io/r';\nimport { c } from '../cli/c';\nimport { b } from '../bench/b';\nexport const v = [r, c, b];\n",
+    'webview/w.ts': 'export const w = 1;\n',
+  });
+  assert.deepEqual(violations(), ['convert-below-front-ends src/convert/v.ts -> src/bench/b.ts', 'convert-below-front-ends src/convert/v.ts -> src/cli/c.ts']);
+});
+
 test('import rules: a tree that follows them is clean', () => {
   tree({
     'src/core/a.ts': 'export const a = 1;\n',
