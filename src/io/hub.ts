@@ -10,7 +10,7 @@
  *
  * Requests made, in order (node_modules/@huggingface/hub/dist/index.js: `modelInfo`, `fileDownloadInfo`,
  * `downloadFile` / `WebBlob`):
- *   GET  {endpoint}/api/models/{id}/revision/{rev}?expand=...&expand=sha&expand=siblings   commit and file list
+ *   GET  {endpoint}/api/models/{id}/revision/{rev}?expand=...&expand=sha&expand=siblings   commit, file list
  *   GET  {endpoint}/{id}/resolve/{commit}/config.json   Range: bytes=0-0    size (Content-Range) and ETag
  *   GET  {endpoint}/{id}/resolve/{commit}/config.json                       the body
  * Exact weights (`parseSafetensorsMetadata`): HEAD `/{id}/raw/{commit}/model.safetensors` (then the index),
@@ -216,12 +216,13 @@ export async function fetchHubConfig(id: string, revision: string | undefined, o
   let cap = MAX_HUB_BODY_BYTES;
   return call(id, rev, opts, () => cap, async (f) => {
     const common = { hubUrl: opts.endpoint, fetch: f, ...(opts.token ? { accessToken: opts.token } : {}) };
-    const info = await modelInfo({ name: id, revision: rev, additionalFields: ['sha', 'siblings'], ...common });
-    const commit = (info as { sha?: unknown }).sha;
+    // `filePaths` is the library's name for the API's `siblings` (MODEL_DERIVED_FIELD_TO_API_KEY).
+    const info = await modelInfo({ name: id, revision: rev, additionalFields: ['sha', 'filePaths'], ...common });
+    const commit: unknown = info.sha;
     if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new HubError('bad-response', id, `${id}@${rev}: the Hub's model info has no commit hash`);
-    const siblings = (info as { siblings?: unknown }).siblings;
-    const files = Array.isArray(siblings) ? siblings.map((s) => (s as { rfilename?: unknown })?.rfilename).filter((n): n is string => typeof n === 'string') : [];
-    if (Array.isArray(siblings) && !files.includes('config.json')) throw new HubError('no-config', id, noConfig(id, rev, files));
+    const listed: unknown = info.filePaths;
+    const files = Array.isArray(listed) ? listed.filter((n): n is string => typeof n === 'string') : [];
+    if (Array.isArray(listed) && !files.includes('config.json')) throw new HubError('no-config', id, noConfig(id, rev, files));
     const repo = { type: 'model' as const, name: id };
     const download = await fileDownloadInfo({ repo, path: 'config.json', revision: commit, ...common });
     if (!download) throw new HubError('no-config', id, noConfig(id, rev, files));
