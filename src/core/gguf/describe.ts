@@ -257,9 +257,9 @@ export function describeGguf(h: GgufHeader): GgufDescription {
 
   // Recurrent layers, per architecture (load_hparams).
   let recurrent: boolean[] = Array.from({ length: nLayer }, () => ALL_RECURRENT.has(arch));
-  let known = PLAIN.has(arch) || arch in SWA_RULES || ALL_RECURRENT.has(arch) || RECURRENT_WHERE_NO_KV.has(arch) || arch === 'deepseek2' || arch === 'qwen3next' || arch === 'nemotron_h';
+  let known = PLAIN.has(arch) || arch in SWA_RULES || ALL_RECURRENT.has(arch) || RECURRENT_WHERE_NO_KV.has(arch) || arch === 'deepseek2' || arch === 'qwen3next' || arch === 'nemotron_h' || arch === 'nemotron_h_moe';
   if (RECURRENT_WHERE_NO_KV.has(arch)) recurrent = kvHeads.map((k) => k === 0);
-  if (arch === 'nemotron_h') recurrent = kvHeads.map((k, i) => k === 0 && (ff?.[i] ?? 0) === 0);
+  if (arch === 'nemotron_h' || arch === 'nemotron_h_moe') recurrent = kvHeads.map((k, i) => k === 0 && (ff?.[i] ?? 0) === 0);
   if (arch === 'qwen3next') {
     const interval = m.int(m.k('full_attention_interval'), MAX_LAYERS, false) ?? 4;
     if (interval === 0) throw new GgufModelError(`${m.k('full_attention_interval')} is 0`);
