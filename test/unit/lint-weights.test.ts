@@ -4,7 +4,8 @@
  * (query heads + 2 x KV heads) x head size. Each expected number is worked out in the comment beside it.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import { LINT_RULES } from '../../src/core/lint/rules';
 import { analyzeText } from '../../src/core/analyze';
 import { lintWeights, type TensorShape } from '../../src/core/lint/weights';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
@@ -16,11 +17,21 @@ function table(entries: Record<string, number[]>, dtype = 'BF16'): Table {
   return new Map(Object.entries(entries).map(([name, shape]) => [name, { dtype, shape }]));
 }
 
+const fired = new Set<string>();
+
 function check(config: object, tensors: Table, source = 'model.safetensors') {
   const analysis = analyzeText(JSON.stringify(config, null, 2));
   assert.ok(analysis.model, analysis.error);
-  return lintWeights(analysis, { tensors, source }, DEFAULT_SETTINGS);
+  const result = lintWeights(analysis, { tensors, source }, DEFAULT_SETTINGS);
+  for (const f of result.findings) fired.add(f.code);
+  return result;
 }
+
+after(() => {
+  // Every config-vs-weights rule fired at least once here (lint.test.ts covers the others).
+  const missing = LINT_RULES.map((r) => r.code).filter((c) => c.startsWith('kv-lens.weights-') && !fired.has(c));
+  assert.deepEqual(missing, []);
+});
 
 /** Llama-style layers: q [nq*hd, hidden], k/v [nkv*hd, hidden], o [hidden, nq*hd]. */
 function llamaLayers(layers: number, nq: number, nkv: number, hd: number, hidden: number, prefix = 'model.'): Record<string, number[]> {

@@ -396,7 +396,7 @@ describe('helpers', () => {
 });
 
 after(() => {
-  // Every rule of the table fired at least once above.
-  const missing = LINT_RULES.map((r) => r.code).filter((c) => !fired.has(c));
+  // Every rule of the table fired at least once above; the config-vs-weights rules need a checkpoint and fire in lint-weights.test.ts.
+  const missing = LINT_RULES.map((r) => r.code).filter((c) => !fired.has(c) && !c.startsWith('kv-lens.weights-'));
   assert.deepEqual(missing, []);
 });
