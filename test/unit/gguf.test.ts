@@ -401,6 +401,24 @@ describe('shards, many tensors, range reads', () => {
   });
 });
 
+describe('the CLI bundle', () => {
+  test('kv-lens analyze x.gguf in table mode, from a fresh bundle: the llama.cpp line with its SWA cells', async () => {
+    const { buildCli, runCli } = await import('../support/cli');
+    const cli = await buildCli(mkdtempSync(join(dir, 'cli-')));
+    const p = file('gemma-3-27b-it-Q4_K_M.gguf');
+    await writeGguf(p, { kv: [
+      ['general.architecture', str('gemma3')], ['gemma3.block_count', u32(62)], ['gemma3.embedding_length', u32(5376)], ['gemma3.context_length', u32(131072)],
+      ['gemma3.attention.head_count', u32(32)], ['gemma3.attention.head_count_kv', u32(16)], ['gemma3.attention.key_length', u32(128)],
+      ['gemma3.attention.value_length', u32(128)], ['gemma3.attention.sliding_window', u32(1024)], ['general.file_type', u32(15)],
+    ] });
+    const r = runCli(cli, ['analyze', p, '--context', '32k']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /62 total: 10 full, 52 sliding/);
+    // llama.cpp: 10 full layers x 32,768 cells; SWA cells pad256(min(32768, 1024 x 1 + 512 ubatch)) = 1,536.
+    assert.match(r.stdout, /llama\.cpp .*10 layers x 32,768 cells .*SWA 52 layers x 1,536 cells/);
+  });
+});
+
 // u64 / arr are part of the writer's API used by other suites; keep them referenced so a rename shows here.
 void u64;
 void arr;
