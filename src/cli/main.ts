@@ -3,6 +3,7 @@
  */
 import { ANALYZE_USAGE, runAnalyzeCli } from './analyze';
 import { runBenchCli } from './bench';
+import { runConvertCli } from './convert';
 import { escapeLines, escapeText } from '../core/escape';
 import { installPipeHandlers } from './output';
 
@@ -11,6 +12,7 @@ const USAGE = `kv-lens: attention grouping and KV-cache cost of HuggingFace conf
 Usage:
   kv-lens analyze <config.json | folder>... [--context N] [--batch N] [--kv-dtype T] [--tp N] [--gpu-mem GiB] [--json]
   kv-lens bench <config.json> [--ep auto|cpu|webgpu|cuda] [--phase decode|prefill] [--context L,...] [--json] ...
+  kv-lens convert <SRC folder> --kv-heads N --out <DST folder> [--method mean|mean-norm] [--force] [--json]
   kv-lens <command> --help
 
 ${ANALYZE_USAGE.split('\n').slice(1).join('\n')}`;
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return runAnalyzeCli(rest);
     case 'bench':
       return runBenchCli(rest);
+    case 'convert':
+      return runConvertCli(rest);
     case undefined:
     case '-h':
     case '--help':
