@@ -21,6 +21,7 @@ import { processOutput, yieldToEvents, type CliOutput } from './output';
 import { parseAmount, parseCount } from '../core/sizes';
 import { CONTEXT_CAP } from '../core/fit';
 import { renderTable } from './table';
+import { analyzeWithCheckpoint } from './checkpointInputs';
 import { analyzeGgufFile, ggufLines, isGgufPath, type GgufReport } from './ggufInputs';
 
 export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | model.gguf>... [options]
@@ -191,10 +192,13 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
   for (const item of expandInputs(parsed.inputs)) {
     if (o.closed) break;
     let result: ConfigReport | FileError;
+    // A config.json beside safetensors headers: exact weights, weight findings, and the checkpoint's own errors.
+    let checkpointErrors: FileError[] = [];
     if (typeof item !== 'string') result = item;
     else {
       try {
-        result = isGgufPath(item) ? await analyzeGgufFile(item, parsed.opts) : analyzeFile(item, parsed.opts);
+        if (isGgufPath(item)) result = await analyzeGgufFile(item, parsed.opts);
+        else ({ result, errors: checkpointErrors } = await analyzeWithCheckpoint(item, parsed.opts, analyzeFile));
       } catch (e) {
         // A failure of KV Lens itself on one file is that file's error: the other files are still reported.
         result = { file: item, error: `KV Lens failed on this file (please report it): ${e instanceof Error ? e.message : displayValue(e)}` };
@@ -207,6 +211,10 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
       // Findings count too: an error-level finding (a broken size, an unknown layer type) fails the run.
       if (result.findings.some((f) => failsRun(f.severity, parsed.failOn))) failed = true;
       o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + ('gguf' in result ? '\n' + ggufLines(result as GgufReport).map(escapeText).join('\n') : '') + '\n');
+    }
+    for (const e of checkpointErrors) {
+      failed = true;
+      reportError(e, parsed.json, o);
     }
     // Lets an EPIPE from that write arrive, so a closed stdout stops the run here.
     await yieldToEvents();

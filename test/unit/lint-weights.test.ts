@@ -113,7 +113,7 @@ describe('lintWeights: separate projections', () => {
   });
 
   test('a vision tower with more layers is not taken for the language model', () => {
-    const t = { ...llamaLayers(2, 32, 8, 128, 4096, 'model.language_model.'), 'lm_head.weight': [1000, 4096] };
+    const t: Record<string, number[]> = { ...llamaLayers(2, 32, 8, 128, 4096, 'model.language_model.'), 'lm_head.weight': [1000, 4096] };
     for (let i = 0; i < 27; i++) t[`model.vision_tower.encoder.layers.${i}.self_attn.k_proj.weight`] = [1152, 1152];
     const r = check(llama, table(t));
     assert.deepEqual(r.findings, []);
