@@ -3,6 +3,7 @@
  */
 import { ANALYZE_USAGE, runAnalyzeCli } from './analyze';
 import { runBenchCli } from './bench';
+import { runCheckLogCli } from './checkLog';
 import { runConvertCli } from './convert';
 import { escapeLines, escapeText } from '../core/escape';
 import { installPipeHandlers } from './output';
@@ -13,6 +14,7 @@ Usage:
   kv-lens analyze <config.json | folder>... [--context N] [--batch N] [--kv-dtype T] [--tp N] [--gpu-mem GiB] [--json]
   kv-lens bench <config.json> [--ep auto|cpu|webgpu|cuda] [--phase decode|prefill] [--context L,...] [--json] ...
   kv-lens convert <SRC folder> --kv-heads N --out <DST folder> [--method mean|mean-norm] [--force] [--json]
+  kv-lens check-log <LOG> [--config FILE | --model ID] [--set key=value]... [--json]
   kv-lens <command> --help
 
 ${ANALYZE_USAGE.split('\n').slice(1).join('\n')}`;
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return runBenchCli(rest);
     case 'convert':
       return runConvertCli(rest);
+    case 'check-log':
+      return runCheckLogCli(rest);
     case undefined:
     case '-h':
     case '--help':

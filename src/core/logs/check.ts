@@ -1,0 +1,252 @@
+/**
+ * Each figure a start-up log states, next to what KV Lens predicts from the model and the settings the log printed
+ * (engines' rules in `../engines/`). A figure matches when it is within 0.5% or within the log's own rounding
+ * (vLLM prints the available memory to 0.01 GiB, so its token count is checked against the whole interval that
+ * rounding allows). Where a figure differs, the likely reason is given; where it cannot be predicted (memory the
+ * engine measured), that is said instead.
+ */
+import { toKvDtype } from '../dtype';
+import { isLlamaCacheType, llamaCppKv, llamaRecurrentWidths } from '../engines/llamacpp';
+import type { LlamaCacheType, LlamaCppSettings } from '../engines/llamacpp';
+import { sglangCells } from '../engines/sglang';
+import { vllmLayout, vllmPool } from '../engines/vllm';
+import { GIB, MIB } from '../engines/types';
+import type { KvDtype, ModelDescription } from '../types';
+import type { LogValue } from './pyLiteral';
+import type { LoggedFigure, StartUp } from './types';
+
+/** One figure compared. */
+export interface CheckedFigure {
+  name: string;
+  logged: number;
+  /** null when KV Lens cannot predict it (say why in `reason`). */
+  predicted: number | null;
+  unit: string;
+  /** null when not predicted. */
+  match: boolean | null;
+  /** Why it differs, or why it is not predicted. */
+  reason?: string;
+  line: number;
+}
+
+/** The comparison for one start-up. */
+export interface LogCheck {
+  engine: string;
+  version: string | null;
+  model: string | null;
+  settings: Record<string, LogValue>;
+  figures: CheckedFigure[];
+  notes: string[];
+}
+
+/** True when `predicted` is within 0.5% of `logged` or within the log's rounding (plus float noise). */
+export function figureMatches(logged: number, predicted: number, rounding: number): boolean {
+  const d = Math.abs(logged - predicted);
+  return d <= rounding + 1e-9 * Math.max(1, Math.abs(logged)) || d <= 0.005 * Math.abs(logged);
+}
+
+const bool = (v: LogValue | undefined): boolean | undefined => {
+  if (v === true || v === 1 || v === 'true' || v === 'True' || v === 'enabled' || v === 'on') return true;
+  if (v === false || v === 0 || v === 'false' || v === 'False' || v === 'disabled' || v === 'off') return false;
+  return undefined;
+};
+const numOf = (v: LogValue | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : undefined);
+
+/** vLLM / SGLang kv_cache_dtype (and vLLM's --dtype for `auto`) to a KV format. */
+function engineKvDtype(model: ModelDescription, s: Record<string, LogValue>): KvDtype {
+  const kv = typeof s.kv_cache_dtype === 'string' ? s.kv_cache_dtype : 'auto';
+  if (kv !== 'auto') return toKvDtype(kv) ?? 'bf16';
+  const dtype = typeof s.dtype === 'string' && s.dtype !== 'auto' ? toKvDtype(s.dtype) : undefined;
+  return dtype ?? toKvDtype((model.kvCacheDtype ?? model.dtype).value) ?? 'bf16';
+}
+
+/** Compares one start-up against the model. `overrides` are settings the user supplies (`--set k=v`) over the log's. */
+export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Record<string, LogValue> = {}): LogCheck {
+  const settings: Record<string, LogValue> = { ...su.settings, ...overrides };
+  const notes: string[] = [];
+  const figures: CheckedFigure[] = [];
+  const push = (f: LoggedFigure, predicted: number | null, reason?: string, range?: [number, number]) => {
+    let match: boolean | null = null;
+    if (predicted !== null) {
+      match = range
+        ? (f.value >= range[0] - f.rounding - 1e-9 && f.value <= range[1] + f.rounding + 1e-9) || figureMatches(f.value, predicted, f.rounding)
+        : figureMatches(f.value, predicted, f.rounding);
+    }
+    figures.push({ name: f.name, logged: f.value, predicted, unit: f.unit, match, ...(reason ? { reason } : {}), line: f.line });
+  };
+  const engine = su.engine ?? 'unknown';
+
+  if (engine === 'llama.cpp' || engine === 'ik_llama.cpp') {
+    const tk = String(settings.type_k ?? 'f16');
+    const tv = String(settings.type_v ?? 'f16');
+    const ls: LlamaCppSettings = {
+      nCtx: numOf(settings.n_ctx) ?? 0,
+      nSeqMax: numOf(settings.n_seq_max) ?? 1,
+      unified: bool(settings.kv_unified) ?? false,
+      nUbatch: numOf(settings.n_ubatch) ?? 512,
+      typeK: (isLlamaCacheType(tk) ? tk : 'f16') as LlamaCacheType,
+      typeV: (isLlamaCacheType(tv) ? tv : 'f16') as LlamaCacheType,
+      swaFull: bool(settings.swa_full) ?? false,
+      mla: bool(settings.mla_attn) ?? true,
+    };
+    if (!isLlamaCacheType(tk) || !isLlamaCacheType(tv)) notes.push(`Cache type ${tk}/${tv} is not one KV Lens sizes: f16 used.`);
+    if (!ls.nCtx) notes.push('The log prints no n_ctx: the model\'s training context is used.');
+    const kv = llamaCppKv(model, ls);
+    notes.push(...kv.notes);
+    const caches = { kv: kv.base ?? kv.swa, swa: kv.base ? kv.swa : undefined } as const;
+    const h = su.hparams;
+    for (const f of su.figures) {
+      const [cache, what] = f.name.split('.') as [string, string];
+      if (cache === 'kv' || cache === 'swa') {
+        const c = caches[cache];
+        if (!c) {
+          push(f, null, cache === 'swa' ? 'the model has no sliding-window layers, so KV Lens predicts no SWA cache: the config and the GGUF disagree' : 'the model has no attention layers with a per-token cache');
+          continue;
+        }
+        // The old single "KV self size" line is the whole cache.
+        const sizeAll = su.figures.some((x) => x.name === 'kv.cells') ? c.bytes : kv.bytes - (kv.recurrent?.bytes ?? 0);
+        const value = what === 'size' ? sizeAll / MIB : what === 'cells' ? c.cells : what === 'layers' ? c.layers : what === 'K' ? c.kBytes / MIB : c.vBytes / MIB;
+        push(f, value, llamaReason(f, value, ls, model));
+      } else if (cache === 'recurrent') {
+        const r = kv.recurrent;
+        if (!r) {
+          push(f, null, 'the model has no recurrent layers');
+          continue;
+        }
+        if (what === 'size') push(f, r.bytes / MIB);
+        else if (what === 'cells') push(f, r.cells);
+        else if (typeof h.ssm_d_state === 'number') {
+          const w = llamaRecurrentWidths({
+            ssmDConv: Number(h.ssm_d_conv ?? 4), ssmDInner: Number(h.ssm_d_inner ?? 0), ssmDState: h.ssm_d_state, ssmNGroup: Number(h.ssm_n_group ?? 1),
+            ssmDtRank: Number(h.ssm_dt_rank ?? 0), gatedDelta: /qwen3next|qwen35|delta|kimi/i.test(su.architecture ?? ''),
+          });
+          const per = what === 'R' ? w.r : w.s;
+          push(f, (r.layers * r.cells * per * 4) / MIB, undefined);
+        } else push(f, null, 'the R / S split needs the ssm_* hparams, which the log does not print (their sum is checked as recurrent.size)');
+      } else push(f, null, 'not a figure KV Lens predicts');
+    }
+    return { engine, version: su.version ?? null, model: su.model ?? su.modelName ?? null, settings: { ...settings, ...llamaSettingsEcho(ls) }, figures, notes };
+  }
+
+  if (engine === 'vllm') {
+    const maxModelLen = numOf(settings.max_model_len) ?? numOf(settings.max_seq_len) ?? model.maxContext?.value ?? 4096;
+    const tp = numOf(settings.tensor_parallel_size) ?? 1;
+    const kvDtype = engineKvDtype(model, settings);
+    const blockSize = numOf(settings.block_size);
+    const maxNumBatchedTokens = numOf(settings.max_num_batched_tokens) ?? 2048;
+    const layout = vllmLayout(model, { maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens });
+    notes.push(...layout.notes);
+    if (settings.max_num_batched_tokens === undefined && model.layers.some((l) => (l.kind === 'sliding' || l.kind === 'chunked') && (l.window ?? 0) + 2048 < maxModelLen)) {
+      notes.push('max_num_batched_tokens not printed: 2048 assumed; it changes the sliding groups\' blocks per request (8192 on 70 GiB+ GPUs for the API server).');
+    }
+    const avail = su.figures.find((f) => f.name === 'available_kv_memory');
+    const poolAt = (gib: number) => vllmPool(layout, gib * GIB, maxModelLen);
+    for (const f of su.figures) {
+      switch (f.name) {
+        case 'available_kv_memory':
+          push(f, null, 'measured by vLLM\'s profiling run (GPU x utilisation - weights - activations): used as the input of the pool figures');
+          break;
+        case 'gpu_kv_cache_tokens':
+        case 'max_concurrency': {
+          if (!avail) {
+            push(f, null, 'the log prints no "Available KV cache memory" line to size the pool from');
+            break;
+          }
+          const pick = (p: ReturnType<typeof poolAt>) => (f.name === 'gpu_kv_cache_tokens' ? p.tokens : p.maxConcurrency);
+          const lo = pick(poolAt(avail.value - avail.rounding));
+          const hi = pick(poolAt(avail.value + avail.rounding));
+          const mid = pick(poolAt(avail.value));
+          push(f, mid, undefined, [lo, hi]);
+          break;
+        }
+        case 'attention_block_size':
+          push(f, layout.attentionBlockSizeRaised ?? layout.blockSize, layout.attentionBlockSizeRaised === undefined ? 'KV Lens finds no state layers that would raise the block size' : undefined);
+          break;
+        case 'mamba_page_padding':
+          push(f, layout.mambaPaddingPct ?? 0);
+          break;
+        case 'gpu_blocks':
+          push(f, null, 'V0 block count: sized from memory the log does not print');
+          break;
+        default:
+          push(f, null, 'not a figure KV Lens predicts');
+      }
+    }
+    for (const f of figures) if (f.match === false) f.reason ??= vllmReason(layout.groups.length, tp, kvDtype);
+    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, max_model_len: maxModelLen, tensor_parallel_size: tp, kv_cache_dtype_resolved: kvDtype, block_size_resolved: layout.blockSize, cache_groups: layout.groups.length }, figures, notes };
+  }
+
+  if (engine === 'sglang') {
+    const tp = numOf(settings.tp_size) ?? 1;
+    const kvDtype = engineKvDtype(model, settings);
+    const pageSize = numOf(settings.page_size) ?? 1;
+    let disable = bool(settings.disable_hybrid_swa_memory);
+    const tokensFig = su.figures.find((f) => f.name === 'sglang_tokens') ?? su.figures.find((f) => f.name === 'max_total_num_tokens');
+    const kFig = su.figures.find((f) => f.name === 'k_size');
+    const kAt = (dis: boolean) => {
+      const cells = sglangCells(model, { tp, kvDtype, disableHybridSwaMemory: dis });
+      const t = tokensFig?.value ?? 0;
+      return { cells, k: ((t + pageSize) * cells.fullLayers * (cells.mla ? cells.perLayerTokenBytes : cells.perLayerTokenBytes / 2)) / GIB };
+    };
+    if (disable === undefined && kFig && sglangCells(model, { tp, kvDtype }).swaLayers > 0) {
+      // Not printed: tell from the K size which pool layout the engine used.
+      const on = kAt(false).k;
+      const off = kAt(true).k;
+      if (figureMatches(kFig.value, off, kFig.rounding) && !figureMatches(kFig.value, on, kFig.rounding)) {
+        disable = true;
+        notes.push('disable_hybrid_swa_memory is not printed; the K size is that of every layer at full length, so it was on (--disable-hybrid-swa-memory).');
+      }
+    }
+    const { cells } = kAt(disable ?? false);
+    for (const f of su.figures) {
+      switch (f.name) {
+        case 'sglang_tokens':
+        case 'max_total_num_tokens':
+          push(f, null, 'sized from the memory SGLang measured after loading (total x mem_fraction_static - weights): an input of the K / V figures');
+          break;
+        case 'k_size':
+        case 'v_size': {
+          if (!tokensFig) {
+            push(f, null, 'the log prints no token count');
+            break;
+          }
+          const k = kAt(disable ?? false).k;
+          push(f, f.name === 'v_size' && cells.mla ? 0 : k, undefined);
+          break;
+        }
+        case 'sglang_swa_tokens': {
+          const full = tokensFig?.value;
+          const ratio = numOf(settings.swa_full_tokens_ratio) ?? 0.8;
+          push(f, full !== undefined ? Math.floor(full * ratio) : null, full === undefined ? 'no full-pool token count' : undefined);
+          break;
+        }
+        default:
+          push(f, null, 'not a figure KV Lens predicts');
+      }
+    }
+    for (const f of figures) if (f.match === false) f.reason ??= `per-token bytes differ: KV Lens has ${cells.fullLayers} full-length layers x ${cells.perLayerTokenBytes} B per token (KV heads per GPU, head size or cache dtype ${kvDtype} differ from the engine's)`;
+    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, tp_size: tp, kv_cache_dtype_resolved: kvDtype, disable_hybrid_swa_memory: disable ?? false }, figures, notes };
+  }
+
+  return {
+    engine, version: su.version ?? null, model: su.model ?? null, settings, notes: ['KV Lens does not know this engine: nothing predicted.'],
+    figures: su.figures.map((f) => ({ name: f.name, logged: f.value, predicted: null, unit: f.unit, match: null, reason: 'unknown engine', line: f.line })),
+  };
+}
+
+function llamaSettingsEcho(ls: LlamaCppSettings): Record<string, LogValue> {
+  return { n_ctx: ls.nCtx ?? 0, n_seq_max: ls.nSeqMax ?? 1, kv_unified: ls.unified ?? false, n_ubatch: ls.nUbatch ?? 512, type_k: ls.typeK ?? 'f16', type_v: ls.typeV ?? 'f16', swa_full: ls.swaFull ?? false, mla: ls.mla ?? true };
+}
+
+function llamaReason(f: LoggedFigure, predicted: number, ls: LlamaCppSettings, model: ModelDescription): string | undefined {
+  if (figureMatches(f.value, predicted, f.rounding)) return undefined;
+  const r = f.value / predicted;
+  if (f.name.endsWith('.cells')) return `cells differ: n_ctx ${ls.nCtx}, ${ls.nSeqMax} sequences (${ls.unified ? 'unified' : 'split'}), n_ubatch ${ls.nUbatch}; an older build padded differently (32 without flash attention before Nov 2025)`;
+  if (Math.abs(r - 2) < 0.01 || Math.abs(r - 0.5) < 0.01) return 'a factor of 2: the cache type (f32 vs f16) or K-only caching (MLA, K = V) differs';
+  if (model.mla) return 'MLA: the engine may cache the latent (mla on) or full K and V (mla off); check -mla / mla_attn';
+  return `the log\'s model shape differs from the config\'s (ratio ${r.toFixed(3)}): a different checkpoint, or layers the engine caches differently`;
+}
+
+function vllmReason(groups: number, tp: number, kv: KvDtype): string {
+  return `the pool's per-block bytes differ: KV Lens has ${groups} cache group(s) at TP ${tp} in ${kv}; a different kv_cache_dtype, block size, or (V0) every layer full length would explain it`;
+}
