@@ -14,7 +14,7 @@ import { ReadySignal, RequestTracker, routeIncoming } from '../shared/messaging'
 import type { AnalysisWorkerReply, AnalysisWorkerRequest } from '../shared/analysisProtocol';
 import { AnalysisFailedError, SupersededError } from './backend';
 import type { AnalysisBackend } from './backend';
-import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest } from '../shared/analysisProtocol';
+import type { DocumentSnapshot, HoverRequest, PatchRequest, SnapshotRequest, UpdateRequest, WeightsRequest, WeightsResult } from '../shared/analysisProtocol';
 
 /** Heap limit of the worker (old generation). A 50 MB config needs about 300 MiB at its peak. */
 export const DEFAULT_WORKER_HEAP_MB = 1536;
@@ -82,6 +82,14 @@ export class AnalysisWorkerClient implements AnalysisBackend {
       if (reply.type === 'missing') return null;
       if (reply.type !== 'hover') throw unexpected(reply);
       return reply.hover;
+    });
+  }
+
+  /** Checks a config against the safetensors headers beside it; the worker reads them (weightsCheck.ts). */
+  weights(request: WeightsRequest): Promise<WeightsResult> {
+    return this.enqueue(request.key, undefined, { type: 'weights', ...request }).then((reply) => {
+      if (reply.type !== 'weights') throw unexpected(reply);
+      return reply.result;
     });
   }
 

@@ -7,13 +7,15 @@ import { parentPort } from 'node:worker_threads';
 import { serve } from '../shared/messaging';
 import type { AnalysisWorkerReply, AnalysisWorkerRequest } from '../shared/analysisProtocol';
 import { AnalysisStore } from './store';
+import { CheckpointCache, checkWeights } from './weightsCheck';
 
 const port = parentPort;
 if (!port) throw new Error('the KV Lens analysis worker must run as a worker thread');
 
 const store = new AnalysisStore();
+const checkpoints = new CheckpointCache();
 
-function answer(request: AnalysisWorkerRequest): AnalysisWorkerReply {
+function answer(request: AnalysisWorkerRequest): AnalysisWorkerReply | Promise<AnalysisWorkerReply> {
   switch (request.type) {
     case 'update':
       return { type: 'snapshot', snapshot: store.update(request) };
@@ -33,6 +35,9 @@ function answer(request: AnalysisWorkerRequest): AnalysisWorkerReply {
     case 'forget':
       store.forget(request.key);
       return { type: 'done' };
+    case 'weights':
+      // Header reads (and their JSON) happen here, off the extension host's thread.
+      return checkWeights(request, checkpoints).then((result) => ({ type: 'weights', result }));
   }
 }
 

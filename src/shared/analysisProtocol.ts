@@ -7,7 +7,8 @@ import type { HoverContent } from '../core/hover';
 import type { LineRange } from '../core/parse';
 import type { KvLensSettings } from '../core/settings';
 import type { ConfigSummary } from '../core/summary';
-import type { Finding, KvReport, ModelDescription } from '../core/types';
+import type { Finding, KvReport, ModelDescription, SourceRange } from '../core/types';
+import type { ExactWeights } from '../core/exactWeights';
 
 /** A new version of a document, with its text. */
 export interface UpdateRequest {
@@ -90,6 +91,49 @@ export interface DocumentSnapshot {
 }
 
 
+/**
+ * Check a config against the safetensors headers in its folder (model.safetensors, or the index and its shards):
+ * the worker reads the headers (cached per file size and mtime), never the tensor data.
+ */
+export interface WeightsRequest {
+  key: string;
+  version: number;
+  /** The config's path on disk: its folder is where the checkpoint is looked for. */
+  configPath: string;
+  text: string;
+  settings: KvLensSettings;
+}
+
+/** A hover the weights check adds on a field it compared (Markdown, escaped by the core). */
+export interface WeightsHover {
+  range: SourceRange;
+  markdown: string;
+}
+
+/** What the weights check found for one version of a config. */
+export interface WeightsResult {
+  key: string;
+  version: number;
+  /** `model.safetensors`, `model.safetensors.index.json (4 shards)`; absent when the folder holds no checkpoint. */
+  source?: string;
+  findings: LocatedFinding[];
+  notes: string[];
+  /** Absent when the checkpoint is incomplete or unreadable. */
+  exactWeights?: ExactWeights;
+  /** Checkpoint files that could not be read, each `file: reason`. */
+  errors: string[];
+  hovers: WeightsHover[];
+}
+
+export interface WeightsMessage extends WeightsRequest {
+  type: 'weights';
+}
+
+export interface WeightsReply {
+  type: 'weights';
+  result: WeightsResult;
+}
+
 export interface UpdateMessage extends UpdateRequest {
   type: 'update';
 }
@@ -112,7 +156,7 @@ export interface ForgetMessage {
 }
 
 /** Extension host to worker. */
-export type AnalysisWorkerRequest = UpdateMessage | PatchMessage | SnapshotMessage | HoverMessage | ForgetMessage;
+export type AnalysisWorkerRequest = UpdateMessage | PatchMessage | SnapshotMessage | HoverMessage | ForgetMessage | WeightsMessage;
 
 /** Worker to extension host, once, before any reply. */
 export interface AnalysisReadyMessage {
@@ -146,4 +190,4 @@ export interface ErrorReply {
 }
 
 /** Worker to extension host: every reply is final. */
-export type AnalysisWorkerReply = SnapshotReply | MissingReply | HoverReply | DoneReply | ErrorReply;
+export type AnalysisWorkerReply = SnapshotReply | MissingReply | HoverReply | DoneReply | ErrorReply | WeightsReply;
