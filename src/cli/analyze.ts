@@ -23,8 +23,9 @@ import { CONTEXT_CAP } from '../core/fit';
 import { renderTable } from './table';
 import { analyzeWithCheckpoint } from './checkpointInputs';
 import { analyzeGgufFile, ggufLines, isGgufPath, type GgufReport } from './ggufInputs';
+import { modelInputOf, resolveModelInput, type ModelInput } from './modelInputs';
 
-export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | model.gguf>... [options]
+export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | model.gguf | ORG/NAME[@REV]>... [options]
 
   --context N      tokens per sequence (default: the model's maximum context); k = 1024, m = 1048576: 32k, 1m
   --batch N        concurrent sequences (default 1)
@@ -37,7 +38,10 @@ export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | mod
   -h, --help       this help
 
 Exit codes: 0 every file analysed with no finding at or above --fail-on, 1 a file could not be read or
-analysed, or a finding at or above --fail-on (an error, by default), 2 usage error.`;
+analysed, or a finding at or above --fail-on (an error, by default), 2 usage error.
+
+A Hub model id (no such local path) is read from the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub), then
+the Hub at $HF_ENDPOINT with $HF_TOKEN; HF_HUB_OFFLINE=1: caches only. Its report names it ORG/NAME@commit.`;
 
 /** The least severe finding that fails the run, or never. */
 export type FailOn = 'error' | 'warning' | 'never';
@@ -59,10 +63,16 @@ export interface FileError {
  * An input that cannot be looked at or listed (missing, a symbolic link loop, permission) becomes a
  * {@link FileError} in its place; the inputs after it are still expanded.
  */
-export function expandInputs(inputs: string[]): (string | FileError)[] {
-  const out: (string | FileError)[] = [];
+export function expandInputs(inputs: string[]): (string | FileError | ModelInput)[] {
+  const out: (string | FileError | ModelInput)[] = [];
   for (const input of inputs) {
     const what = inspectPath(input);
+    // No such file, and shaped like ORG/NAME[@REV]: a Hub model (modelInputs.ts).
+    const model = what.kind === 'error' && what.error.kind === 'missing' ? modelInputOf(input) : undefined;
+    if (model) {
+      out.push(model);
+      continue;
+    }
     if (what.kind === 'error') {
       out.push({ file: input, error: what.error.reason });
       continue;
@@ -91,6 +101,11 @@ export function expandInputs(inputs: string[]): (string | FileError)[] {
 export function analyzeFile(file: string, opts: ReportOptions): ConfigReport | FileError {
   const read = readConfigFile(file);
   if ('error' in read) return { file, error: read.error.reason };
+  return analyzeConfigText(file, read, opts);
+}
+
+/** Analyses a config's text (from a file or the Hub) into a report named `file`, or an error naming it. */
+export function analyzeConfigText(file: string, read: { text: string; bom: boolean }, opts: ReportOptions): ConfigReport | FileError {
   const analysis = analyzeText(read.text, { jsonc: /\.jsonc$/i.test(file) });
   // Malformed JSON is refused even where the parser could recover: a number read past a missing comma is a guess.
   const syntax = analysis.parsed.problems.filter((p) => !p.tolerated);
@@ -194,7 +209,10 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
     let result: ConfigReport | FileError;
     // A config.json beside safetensors headers: exact weights, weight findings, and the checkpoint's own errors.
     let checkpointErrors: FileError[] = [];
-    if (typeof item !== 'string') result = item;
+    if (typeof item !== 'string' && 'model' in item) {
+      const r = await resolveModelInput(item);
+      result = 'error' in r ? r : analyzeConfigText(r.file, r, r.exactWeights ? { ...parsed.opts, exactWeights: r.exactWeights } : parsed.opts);
+    } else if (typeof item !== 'string') result = item;
     else {
       try {
         if (isGgufPath(item)) result = await analyzeGgufFile(item, parsed.opts);

@@ -11,7 +11,7 @@ import { installPipeHandlers } from './output';
 const USAGE = `kv-lens: attention grouping and KV-cache cost of HuggingFace config.json files
 
 Usage:
-  kv-lens analyze <config.json | folder>... [--context N] [--batch N] [--kv-dtype T] [--tp N] [--gpu-mem GiB] [--json]
+  kv-lens analyze <config.json | folder | ORG/NAME[@REV]>... [--context N] [--batch N] [--kv-dtype T] [--tp N] [--gpu-mem GiB] [--json]
   kv-lens bench <config.json> [--ep auto|cpu|webgpu|cuda] [--phase decode|prefill] [--context L,...] [--json] ...
   kv-lens convert <SRC folder> --kv-heads N --out <DST folder> [--method mean|mean-norm] [--force] [--json]
   kv-lens check-log <LOG> [--config FILE | --model ID] [--set key=value]... [--json]

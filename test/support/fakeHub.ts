@@ -14,8 +14,11 @@
  * whole of a large file is refused (KV Lens must only read headers).
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { repoFolderName } from '../../src/io/hfCache';
 
 /** A tensor of a virtual safetensors file. */
 export interface FakeTensor {
@@ -186,4 +189,30 @@ async function handle(map: Map<string, FakeRepo>, requests: SeenRequest[], req: 
   if (size > 64 * 1024 * 1024) return errorJson(res, 500, undefined, 'the fake Hub does not serve whole weight files');
   res.writeHead(200, { ...headers, 'Content-Length': String(size) });
   res.end(read(0, size));
+}
+
+/**
+ * Lays out one model in a Hugging Face cache folder as huggingface_hub does (file_download.py): the config as a
+ * blob, a relative snapshot link to it, refs holding the commit (default 40 `a`s), and optionally a `.no_exist`
+ * marker or a dangling link. Returns the repo folder.
+ */
+export function cacheModel(cache: string, id: string, configText: string | undefined, opts: { commit?: string; refs?: Record<string, string>; noExist?: boolean; dangling?: boolean } = {}): string {
+  const commit = opts.commit ?? 'a'.repeat(40);
+  const repo = join(cache, repoFolderName(id));
+  mkdirSync(join(repo, 'blobs'), { recursive: true });
+  mkdirSync(join(repo, 'snapshots', commit), { recursive: true });
+  for (const [ref, c] of Object.entries(opts.refs ?? { main: commit })) {
+    mkdirSync(join(repo, 'refs', ref, '..'), { recursive: true });
+    writeFileSync(join(repo, 'refs', ref), c); // huggingface_hub writes the hash without a newline
+  }
+  if (configText !== undefined) {
+    const etag = `etag${commit.slice(0, 8)}`;
+    if (!opts.dangling) writeFileSync(join(repo, 'blobs', etag), configText);
+    symlinkSync(join('..', '..', 'blobs', etag), join(repo, 'snapshots', commit, 'config.json'));
+  }
+  if (opts.noExist) {
+    mkdirSync(join(repo, '.no_exist', commit), { recursive: true });
+    writeFileSync(join(repo, '.no_exist', commit, 'config.json'), '');
+  }
+  return repo;
 }

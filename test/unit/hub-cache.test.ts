@@ -4,37 +4,16 @@
  * .no_exist/<commit>/config.json for a file the Hub lacks. Each tree is built by the test in a temporary folder.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hfHomeDir, hfHubCacheDir, listCachedModels, readCachedConfig, repoFolderName } from '../../src/io/hfCache';
 import { CONFIGS } from '../fixtures/paths';
+import { cacheModel } from '../support/fakeHub';
 
-const COMMIT = 'a'.repeat(40);
+const COMMIT = 'a'.repeat(40); // cacheModel's default commit
 const OTHER = '0123456789abcdef0123456789abcdef01234567';
-
-/** Lays out one cached model: a blob, a snapshot link to it, and refs. */
-export function cacheModel(cache: string, id: string, configText: string | undefined, opts: { commit?: string; refs?: Record<string, string>; noExist?: boolean; dangling?: boolean } = {}): string {
-  const commit = opts.commit ?? COMMIT;
-  const repo = join(cache, repoFolderName(id));
-  mkdirSync(join(repo, 'blobs'), { recursive: true });
-  mkdirSync(join(repo, 'snapshots', commit), { recursive: true });
-  for (const [ref, c] of Object.entries(opts.refs ?? { main: commit })) {
-    mkdirSync(join(repo, 'refs', ref, '..'), { recursive: true });
-    writeFileSync(join(repo, 'refs', ref), c); // huggingface_hub writes the hash without a newline
-  }
-  if (configText !== undefined) {
-    const etag = `etag${commit.slice(0, 8)}`;
-    if (!opts.dangling) writeFileSync(join(repo, 'blobs', etag), configText);
-    symlinkSync(join('..', '..', 'blobs', etag), join(repo, 'snapshots', commit, 'config.json'));
-  }
-  if (opts.noExist) {
-    mkdirSync(join(repo, '.no_exist', commit), { recursive: true });
-    writeFileSync(join(repo, '.no_exist', commit, 'config.json'), '');
-  }
-  return repo;
-}
 
 describe('where the cache is', () => {
   it('HF_HUB_CACHE, then HUGGINGFACE_HUB_CACHE, then HF_HOME/hub, then XDG_CACHE_HOME, then ~/.cache', () => {
