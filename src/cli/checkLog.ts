@@ -127,15 +127,16 @@ const fmt = (n: number | null, unit: string) => (n === null ? '-' : `${Number.is
 
 /** The table for one start-up. */
 export function renderCheck(c: LogCheck, source: string, index: number, count: number): string {
-  const head = `${count > 1 ? `start-up ${index + 1} of ${count}: ` : ''}${engineName(c.engine)}${c.version ? ` ${c.version}` : ''}, model ${c.model ?? '(not named in the log)'}\n  model read from: ${source}`;
-  const settings = Object.entries(c.settings).filter(([, v]) => v !== null).slice(0, 40).map(([k, v]) => `${k}=${shortText(displayValue(v))}`).join(', ');
+  // Everything here may come from the log or a file name: escaped even where the stream is not.
+  const head = `${count > 1 ? `start-up ${index + 1} of ${count}: ` : ''}${escapeText(engineName(c.engine))}${c.version ? ` ${escapeText(c.version)}` : ''}, model ${c.model ? escapeText(c.model) : '(not named in the log)'}\n  model read from: ${escapeText(source)}`;
+  const settings = Object.entries(c.settings).filter(([, v]) => v !== null).slice(0, 40).map(([k, v]) => `${shortText(k)}=${shortText(displayValue(v))}`).join(', ');
   const rows = c.figures.map((f) => [
     f.name, fmt(f.logged, f.unit), fmt(f.predicted, f.unit),
     f.predicted === null ? '' : `${f.predicted - f.logged >= 0 ? '+' : ''}${+(f.predicted - f.logged).toFixed(3)}`,
     f.match === null ? 'n/a' : f.match ? 'yes' : 'NO', f.reason ?? '',
   ]);
   const table = c.figures.length ? renderTable(['figure', 'logged', 'predicted', 'difference', 'match', 'why / note'], rows, '  ') : '  (no KV figures in this start-up)';
-  return `${head}\n  settings: ${settings || '(none printed)'}\n${table}${c.notes.length ? '\n' + c.notes.map((n) => `  - ${n}`).join('\n') : ''}\n`;
+  return `${head}\n  settings: ${settings || '(none printed)'}\n${table}${c.notes.length ? '\n' + c.notes.map((n) => `  - ${escapeText(n)}`).join('\n') : ''}\n`;
 }
 
 /** The --json object: exactly the documented keys. */

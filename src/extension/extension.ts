@@ -17,6 +17,7 @@ import { HoverProvider } from './hover';
 import { createLog, errorMessage } from './log';
 import type { Log } from './log';
 import { Panels } from './panel';
+import { GgufEditorProvider } from './gguf/editor';
 import { MODEL_CONFIG_LANGUAGES } from '../analysis/eligibility';
 import type { Services } from './services';
 import { StatusBar } from './statusBar';
@@ -56,6 +57,7 @@ function start(context: vscode.ExtensionContext, log: Log): void {
   own(trackContextKeys(active));
   const benchmarks = own(new Benchmarks());
   const panels = own(new Panels(context, documents, settings, benchmarks.store, log));
+  own(new GgufEditorProvider(context, settings, log));
   const services: Services = { extension: context, log, settings, documents, diagnostics, active, panels };
   context.subscriptions.push(...registerCommands(services, benchmarks));
 

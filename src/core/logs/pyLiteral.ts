@@ -90,7 +90,7 @@ export function readPyPairs(text: string): Record<string, LogValue> {
       const inner = skipNested();
       if (inner !== undefined) out[key] = inner;
     } else {
-      const m = /^[^,)}\s]+/.exec(text.slice(i, i + 400));
+      const m = /^[^,(){}\s]+/.exec(text.slice(i, i + 400));
       const tok = m ? m[0] : '';
       i += tok.length;
       // A call value (torch.bfloat16 is a name; Foo(x) is skipped).
