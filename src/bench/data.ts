@@ -5,7 +5,8 @@
  * representable in fp16 and fp32 alike, so the fp32 reference sees the very numbers the fp16 graph
  * sees and any difference is the kernel's, not the data's.
  */
-import { toHalfBits } from './fp16';
+import { fromHalfArray, toHalfArray, toHalfBits } from './fp16';
+import { quantizePerChannel } from './quant';
 import { totalTokens, type GraphSpec } from './graphs/spec';
 
 /** A buffer in the graph's element type: Float32Array, or Uint16Array of half bits. */
@@ -15,20 +16,39 @@ export type ElemArray = Float32Array | Uint16Array;
 export interface CacheCopy {
   k: ElemArray;
   v: ElemArray;
-  /** Present only when the grouped path runs. */
+  /** Present only when the groupedVt path runs. */
   vt?: ElemArray;
+  /** The int8 cache (gqaInt8 path, fp32 runs only): same values, quantised per channel. */
+  k8?: Int8Array;
+  v8?: Int8Array;
 }
 
 /** Everything the paths are fed, for one shape. */
 export interface HostData {
   /** Query [B, Hq, S, D]. */
   q: ElemArray;
+  /**
+   * Query pre-scaled by 1/sqrt(D), rounded to the element type (the grouped paths: the scale folded
+   * into the queries as a model folds it into W_q, so no Mul reaches the MatMul's alpha).
+   */
+  qs: ElemArray;
   /** Query as [B, S, Hq * D] (GroupQueryAttention). Same buffer as `q` when S = 1. */
   query: ElemArray;
   /** New tokens' K/V as [B, S, Hkv * D] (GroupQueryAttention). */
   key: ElemArray;
   value: ElemArray;
   caches: CacheCopy[];
+  /** Per-(KV head, channel) scales of the int8 cache, [Hkv * D] and [Hkv * Dv], when it was built. */
+  kScale?: Float32Array;
+  vScale?: Float32Array;
+}
+
+/** What {@link makeHostData} builds besides K, V and the queries. */
+export interface DataLayouts {
+  /** The transposed V cache (groupedVt). */
+  vt?: boolean;
+  /** The int8 cache and its scales (gqaInt8; fp32 only). */
+  int8?: boolean;
 }
 
 /** Queries are scaled so softmax is neither flat nor one-hot: a wrong head mapping shows. */
@@ -100,7 +120,8 @@ function tail(src: ElemArray, outer: number, total: number, seq: number, dim: nu
  * Builds the data for `spec` with `copies` cache copies. `withVt`: also the transposed V the grouped
  * path reads. The seed depends on the shape only, so every variant of a run is reproducible.
  */
-export function makeHostData(spec: GraphSpec, copies: number, withVt: boolean): HostData {
+export function makeHostData(spec: GraphSpec, copies: number, layouts: boolean | DataLayouts): HostData {
+  const { vt: withVt = false, int8 = false } = typeof layouts === 'boolean' ? { vt: layouts } : layouts;
   const { batch: B, prompt: S } = spec;
   const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
   const T = totalTokens(spec);
@@ -110,10 +131,17 @@ export function makeHostData(spec: GraphSpec, copies: number, withVt: boolean): 
   const k = fill(B * Hkv * T * D, fp16, seed + 2);
   const v = fill(B * Hkv * T * Dv, fp16, seed + 3);
   const vt = withVt ? transposeLast2(v, B * Hkv, T, Dv) : undefined;
-  const caches: CacheCopy[] = [{ k, v, vt }];
-  for (let i = 1; i < copies; i++) caches.push({ k: k.slice(), v: v.slice(), vt: vt?.slice() });
+  const k8 = int8 && !fp16 ? quantizePerChannel(k as Float32Array, B, Hkv, T, D) : undefined;
+  const v8 = int8 && !fp16 ? quantizePerChannel(v as Float32Array, B, Hkv, T, Dv) : undefined;
+  const caches: CacheCopy[] = [{ k, v, vt, k8: k8?.values, v8: v8?.values }];
+  for (let i = 1; i < copies; i++) caches.push({ k: k.slice(), v: v.slice(), vt: vt?.slice(), k8: k8?.values.slice(), v8: v8?.values.slice() });
+  const scale = 1 / Math.sqrt(D);
+  const qs = fp16 ? toHalfArray(fromHalfArray(q as Uint16Array).map((x) => x * scale)) : (q as Float32Array).map((x) => x * scale);
   return {
     q,
+    qs,
+    kScale: k8?.scales,
+    vScale: v8?.scales,
     query: toBsh(q, B, Hq, S, D),
     key: toBsh(tail(k, B * Hkv, T, S, D), B, Hkv, S, D),
     value: toBsh(tail(v, B * Hkv, T, S, Dv), B, Hkv, S, Dv),
@@ -121,7 +149,7 @@ export function makeHostData(spec: GraphSpec, copies: number, withVt: boolean): 
   };
 }
 
-/** Bytes of one cache copy (K, V and, when present, V transposed). */
+/** Bytes of one cache copy (K, V and, when present, V transposed and the int8 cache). */
 export function cacheCopyBytes(copy: CacheCopy): number {
-  return copy.k.byteLength + copy.v.byteLength + (copy.vt?.byteLength ?? 0);
+  return copy.k.byteLength + copy.v.byteLength + (copy.vt?.byteLength ?? 0) + (copy.k8?.byteLength ?? 0) + (copy.v8?.byteLength ?? 0);
 }

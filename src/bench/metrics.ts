@@ -36,12 +36,23 @@ export function attentionFlops(spec: GraphSpec): number {
   return 2 * B * Hq * S * (L + S) * (D + Dv);
 }
 
-/** Algorithmic minimum bytes: Q, K/V read once, output, K/V of the new tokens appended. */
-export function minimumBytes(spec: GraphSpec): number {
+/**
+ * Algorithmic minimum bytes: Q, K/V read once, output, K/V of the new tokens appended. With an int8
+ * cache (`kvBytes` = 1) the cache and the append count one byte per element, plus the per-channel
+ * float scales of K and V (read once: Hkv · (D + Dv) · 4 bytes).
+ */
+export function minimumBytes(spec: GraphSpec, kvBytes: number = elemBytes(spec)): number {
   const { batch: B, prompt: S, past: L } = spec;
   const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
   const T = L + S;
-  return elemBytes(spec) * (B * Hq * S * D + B * Hkv * T * (D + Dv) + B * Hq * S * Dv + B * Hkv * S * (D + Dv));
+  const b = elemBytes(spec);
+  const scales = kvBytes === b ? 0 : 4 * Hkv * (D + Dv);
+  return b * (B * Hq * S * D + B * Hq * S * Dv) + kvBytes * (B * Hkv * T * (D + Dv) + B * Hkv * S * (D + Dv)) + scales;
+}
+
+/** Bytes per cache element of a path: 1 for the int8 cache, else the activations' size. */
+export function kvElemBytes(spec: GraphSpec, path: BenchPath): number {
+  return path === 'gqaInt8' ? 1 : elemBytes(spec);
 }
 
 /**
@@ -51,14 +62,15 @@ export function minimumBytes(spec: GraphSpec): number {
  * once.
  */
 export function implementationBytes(spec: GraphSpec, path: BenchPath, sharedPresent: boolean): number {
-  const base = minimumBytes(spec);
+  const base = minimumBytes(spec, kvElemBytes(spec, path));
   const { batch: B, past: L, prompt: S } = spec;
   const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
   const cache = elemBytes(spec) * B * Hkv * (L + S) * (D + Dv);
   const expanded = elemBytes(spec) * B * Hq * (L + S) * (D + Dv);
   if (path === 'plain' && Hq !== Hkv) return base + 2 * expanded; // write the copy, read it back
   if (path === 'attention' && Hq !== Hkv) return base - cache + expanded;
-  if (path === 'gqa' && !sharedPresent && L > 0) return base + 2 * cache; // present = copy of past
+  // present written to its own buffer: a copy of past (read + write); gqaInt8 copies int8 bytes.
+  if ((path === 'gqa' || path === 'gqaInt8') && !sharedPresent && L > 0) return base + (2 * cache * kvElemBytes(spec, path)) / elemBytes(spec);
   return base;
 }
 
@@ -73,4 +85,62 @@ export function variantLabel(queryHeads: number, kvHeads: number): string {
   if (kvHeads === queryHeads) return 'MHA';
   if (kvHeads === 1) return 'MQA';
   return `GQA-${kvHeads}`;
+}
+
+/** Median and spread of a result's per-round fractions of the in-run ceiling. */
+export interface FractionStats {
+  median: number;
+  /** Coefficient of variation (sample standard deviation / mean). */
+  cv: number;
+  /** Rounds above 1: the variant read faster than the yardstick, so the yardstick is wrong. */
+  above: number;
+}
+
+/**
+ * Per-round fractions: achieved GB/s of a round / the ceiling's GB/s in that same round, so a busy
+ * spell that slows both leaves the fraction alone.
+ */
+export function roundFractions(achievedGBps: number[], ceilingGBps: number[]): number[] {
+  if (achievedGBps.length !== ceilingGBps.length) throw new Error(`${achievedGBps.length} timed runs against ${ceilingGBps.length} ceiling rounds`);
+  return achievedGBps.map((a, i) => a / ceilingGBps[i]!);
+}
+
+/** Median, cv and count above 100% of per-round fractions (median and cv as {@link timingStats}). */
+export function fractionStats(fractions: number[]): FractionStats {
+  const s = timingStats(fractions);
+  return { median: s.medianMs, cv: s.cv, above: fractions.filter((f) => f > 1).length };
+}
+
+/** The cv of the fraction past which a run is called busy (the issue's "under 10% when quiet"). */
+export const BUSY_CV = 0.1;
+
+/** What the verdict reads from each result. */
+export interface NoiseInput {
+  label: string;
+  fractionCv?: number;
+  above?: number;
+  headline: boolean;
+}
+
+/**
+ * The verdict on a run's noise: the worst spread among headline results' fractions and the
+ * ceiling's own spread; past `threshold` the machine was busy and the report says so instead of
+ * printing a confident figure. Any round above 100% is named, whatever the spread.
+ */
+export function noiseVerdict(results: NoiseInput[], ceilingCv: number | undefined, threshold = BUSY_CV): import('../shared/benchProtocol').NoiseVerdict {
+  let cv = ceilingCv ?? 0;
+  let worst = ceilingCv !== undefined ? 'the in-run ceiling itself' : '';
+  for (const r of results) {
+    if (r.headline && r.fractionCv !== undefined && r.fractionCv > cv) {
+      cv = r.fractionCv;
+      worst = r.label;
+    }
+  }
+  const aboveCeiling = results.filter((r) => (r.above ?? 0) > 0).map((r) => `${r.label}: ${r.above} round(s) above 100% of the in-run ceiling`);
+  const busy = cv > threshold;
+  const pct = `${(cv * 100).toFixed(0)}%`;
+  const message = busy
+    ? `the machine was busy: cv ${pct} (${worst}) across rounds, above ${(threshold * 100).toFixed(0)}%; the fractions below are indicative, not a measurement. Rerun on a quiet machine.`
+    : `the machine was quiet enough: largest cv of a fraction across rounds ${pct}${worst ? ` (${worst})` : ''}, under ${(threshold * 100).toFixed(0)}%.`;
+  return { cv, busy, threshold, message, aboveCeiling };
 }

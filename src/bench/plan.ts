@@ -78,11 +78,14 @@ export function rotationCopies(touchedBytes: number, llcBytes: number, ep: EpNam
   return Math.min(64, Math.max(1, Math.ceil((4 * llcBytes) / touchedBytes)));
 }
 
-/** K/V bytes one cache copy holds for a spec (V twice when the grouped path needs it transposed). */
-export function cacheBytesFor(spec: GraphSpec, withVt: boolean): number {
+/**
+ * K/V bytes one cache copy holds for a spec: V twice when the groupedVt path needs it transposed,
+ * and a quarter more (one byte per element) when the int8 cache is built beside the float one.
+ */
+export function cacheBytesFor(spec: GraphSpec, withVt: boolean, withInt8 = false): number {
   const { batch: B, past: L, prompt: S } = spec;
   const { kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
-  return elemBytes(spec) * B * Hkv * (L + S) * (D + Dv + (withVt ? Dv : 0));
+  return elemBytes(spec) * B * Hkv * (L + S) * (D + Dv + (withVt ? Dv : 0)) + (withInt8 ? B * Hkv * (L + S) * (D + Dv) : 0);
 }
 
 /**
@@ -92,13 +95,16 @@ export function cacheBytesFor(spec: GraphSpec, withVt: boolean): number {
  * cache while it is encoded into the model.
  */
 export function estimateBytes(request: BenchRequest, context: number, llcBytes: number, ep: EpName): number {
-  const withVt = request.paths.includes('grouped');
+  const withVt = request.paths.includes('groupedVt');
+  const withInt8 = request.paths.includes('gqaInt8') && request.dtype === 'fp32' && request.phase === 'decode' && ep === 'cpu';
   let persistent = 0;
   let transient = 0;
   for (const kv of request.variants) {
     const spec = specFor(request, kv, context);
-    const copy = cacheBytesFor(spec, withVt);
-    persistent += copy * rotationCopies(copy, llcBytes, ep);
+    const copy = cacheBytesFor(spec, withVt, withInt8);
+    // As the runner: the int8 cache (1 byte per element) sets the copy count when it is built.
+    const smallest = withInt8 ? cacheBytesFor(spec, false) / elemBytes(spec) : cacheBytesFor(spec, false);
+    persistent += copy * rotationCopies(smallest, llcBytes, ep);
     const { batch: B, past: L, prompt: S } = spec;
     const { queryHeads: Hq, headDim: D, valueHeadDim: Dv } = spec.shape;
     const expanded = 3 * 4 * B * Hq * (L + S) * (D + Dv);

@@ -21,26 +21,45 @@ export interface GraphSession {
   cleanup: () => void;
 }
 
+/** What a session is created with besides its EP and threads. */
+export interface SessionExtras {
+  /**
+   * The CPU memory arena and memory pattern (default on): intermediates are planned once and reused
+   * across runs instead of allocated and page-faulted afresh each run. Off for the plain path and the
+   * reference, whose K/V expanded to the query heads would otherwise stay held by the session.
+   */
+  arena?: boolean;
+  /** `enableProfiling` with this file prefix: onnxruntime writes kernel times as Chrome trace JSON. */
+  profilePrefix?: string;
+  /** Where onnxruntime writes the model after its graph optimisations (the fused graph). */
+  optimizedModelPath?: string;
+}
+
 /** Session options for an EP. GPU runs refuse to let unsupported nodes fall back to the CPU. */
-export function sessionOptions(ep: EpName, threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(ep: EpName, threads: number, extras: SessionExtras = {}): ort.InferenceSession.SessionOptions {
+  const arena = extras.arena ?? true;
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
-    // No arena: intermediates (the plain path's expanded K/V) are freed after each run instead of
-    // being held per session, so memory stays near the estimate that was checked before allocating.
-    enableCpuMemArena: false,
+    enableCpuMemArena: arena,
+    enableMemPattern: arena,
     logSeverityLevel: 3,
   };
+  if (extras.profilePrefix) {
+    options.enableProfiling = true;
+    options.profileFilePrefix = extras.profilePrefix;
+  }
+  if (extras.optimizedModelPath) options.optimizedModelFilePath = extras.optimizedModelPath;
   if (ep !== 'cpu') options.extra = { session: { disable_cpu_ep_fallback: '1' } };
   return options;
 }
 
 /** Creates a session; large baked models go through a temporary directory with external data. */
-export async function createSession(graph: BuiltGraph, spec: GraphSpec, ep: EpName, threads: number): Promise<GraphSession> {
+export async function createSession(graph: BuiltGraph, spec: GraphSpec, ep: EpName, threads: number, extras: SessionExtras = {}): Promise<GraphSession> {
   const bakedBytes = (graph.parts.initializers ?? []).reduce((n, t) => n + (t.rawData?.byteLength ?? 0), 0);
-  const options = sessionOptions(ep, threads);
+  const options = sessionOptions(ep, threads, { arena: graph.path !== 'plain', ...extras });
   if (bakedBytes < 256 << 20) {
     const { model } = encodeModel(graph.parts);
     return { graph, spec, session: await ort.InferenceSession.create(model, options), cleanup: () => {} };
@@ -63,8 +82,9 @@ export async function createSession(graph: BuiltGraph, spec: GraphSpec, ep: EpNa
   }
 }
 
-function tensor(spec: GraphSpec, data: ElemArray | Int32Array, dims: number[]): ort.Tensor {
+function tensor(spec: GraphSpec, data: ElemArray | Int32Array | Int8Array, dims: number[]): ort.Tensor {
   if (data instanceof Int32Array) return new ort.Tensor('int32', data, dims);
+  if (data instanceof Int8Array) return new ort.Tensor('int8', data, dims);
   return data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('float32', data, dims);
 }
 
@@ -74,9 +94,11 @@ function feedDims(name: FeedName, spec: GraphSpec): number[] {
   const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
   const T = totalTokens(spec);
   switch (name) {
-    case 'q': return [B, Hq, S, D];
-    case 'k': case 'past_key': return [B, Hkv, T, D];
-    case 'v': case 'past_value': return [B, Hkv, T, Dv];
+    case 'q': case 'qs': return [B, Hq, S, D];
+    case 'k': case 'past_key': case 'past_key_q': return [B, Hkv, T, D];
+    case 'v': case 'past_value': case 'past_value_q': return [B, Hkv, T, Dv];
+    case 'k_scale': return [Hkv * D];
+    case 'v_scale': return [Hkv * Dv];
     case 'vt': return [B, Hkv, Dv, T];
     case 'query': return [B, S, Hq * D];
     case 'key': return [B, S, Hkv * D];
@@ -86,17 +108,24 @@ function feedDims(name: FeedName, spec: GraphSpec): number[] {
   }
 }
 
-function feedData(name: FeedName, data: HostData, cache: CacheCopy): ElemArray {
+function feedData(name: FeedName, data: HostData, cache: CacheCopy): ElemArray | Int8Array {
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`this path needs ${what}, which was not built`);
+    return value;
+  };
   switch (name) {
     case 'q': return data.q;
+    case 'qs': return data.qs;
+    case 'past_key_q': return need(cache.k8, 'the int8 K cache');
+    case 'past_value_q': return need(cache.v8, 'the int8 V cache');
+    case 'k_scale': return need(data.kScale, 'the int8 K scales');
+    case 'v_scale': return need(data.vScale, 'the int8 V scales');
     case 'query': return data.query;
     case 'key': return data.key;
     case 'value': return data.value;
     case 'k': case 'past_key': return cache.k;
     case 'v': case 'past_value': return cache.v;
-    case 'vt':
-      if (!cache.vt) throw new Error('the grouped path needs the transposed V cache');
-      return cache.vt;
+    case 'vt': return need(cache.vt, 'the transposed V cache');
     default: throw new Error(`no host buffer for ${name}`);
   }
 }
@@ -113,7 +142,9 @@ export function runArgs(gs: GraphSession, data: HostData, cache: CacheCopy): Run
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of gs.graph.feeds) feeds[name] = tensor(gs.spec, feedData(name, data, cache), feedDims(name, gs.spec));
   if (!gs.graph.sharesPresent) return { feeds };
-  return { feeds, fetches: { out: null, present_key: feeds.past_key!, present_value: feeds.past_value! } };
+  const key = feeds.past_key ?? feeds.past_key_q!;
+  const value = feeds.past_value ?? feeds.past_value_q!;
+  return { feeds, fetches: { out: null, present_key: key, present_value: value } };
 }
 
 /** Runs once and returns the raw output tensor. */

@@ -27,12 +27,14 @@ export type BenchDtype = 'fp32' | 'fp16';
  * - `gqa`: `com.microsoft.GroupQueryAttention` (past/present share one buffer on CPU);
  * - `attention`: ONNX `Attention`, opset 23;
  * - `plain`: MatMul / Softmax / MatMul with K and V expanded to the query heads (the reference form);
- * - `grouped`: each KV head's g query heads batched against its shared K and a transposed V cache.
+ * - `grouped`: each KV head's g query heads batched against its shared K and V, natural layouts;
+ * - `groupedVt`: the same with P x V taken from a transposed V cache (the layout A/B);
+ * - `gqaInt8`: GroupQueryAttention over an 8-bit KV cache (CPU, fp32 activations; its own bytes).
  */
-export type BenchPath = 'gqa' | 'attention' | 'plain' | 'grouped';
+export type BenchPath = 'gqa' | 'attention' | 'plain' | 'grouped' | 'groupedVt' | 'gqaInt8';
 
 /** Every path, in report order. */
-export const ALL_PATHS: readonly BenchPath[] = ['gqa', 'attention', 'plain', 'grouped'];
+export const ALL_PATHS: readonly BenchPath[] = ['gqa', 'attention', 'plain', 'grouped', 'groupedVt', 'gqaInt8'];
 
 /** One attention layer's head geometry; only `kvHeads` changes between variants. */
 export interface AttentionShape {
@@ -125,8 +127,15 @@ export interface EpAvailability {
 
 /** The machine ceilings results are measured against. */
 export interface Ceilings {
-  /** Bandwidth ceiling, GB/s (CPU: STREAM triad; GPU: device peak). */
+  /**
+   * Bandwidth ceiling, GB/s. CPU: the median over rounds of the in-run streaming read through
+   * onnxruntime (each result's fraction is taken per round, against that round's read); GPU: device peak.
+   */
   bandwidthGBps?: number;
+  /** CPU: the in-run read's spread across rounds (coefficient of variation). */
+  bandwidthCv?: number;
+  /** CPU, context only: the JavaScript STREAM triad, GB/s (not a yardstick: see BENCHMARK-METHOD.md). */
+  triadGBps?: number;
   /** Compute ceiling, GFLOP/s (CPU: fp32 GEMM; GPU: device peak). */
   computeGflops?: number;
   /** How they were obtained, in words (array sizes, GEMM size, threads; or the peak's source). */
@@ -196,8 +205,17 @@ export interface BenchResult extends TimingStats {
   implementationBytes: number;
   achievedGBps: number;
   ceilingGBps?: number;
-  /** achievedGBps / ceilingGBps. */
+  /**
+   * Fraction of the bandwidth ceiling. CPU: the median over rounds of (this round's achieved GB/s /
+   * this round's in-run read); GPU: achievedGBps / ceilingGBps.
+   */
   bandwidthFraction?: number;
+  /** CPU: the per-round fractions the median was taken over, in round order. */
+  ceilingFractions?: number[];
+  /** CPU: their coefficient of variation (the spread the verdict reads). */
+  fractionCv?: number;
+  /** Element type of the K/V cache when it is not `dtype` (gqaInt8: 'int8'). */
+  kvDtype?: 'int8';
   ceilingGflops?: number;
   /** max(bytes / bandwidth, FLOPs / compute), ms, when ceilings are known. */
   rooflineMs?: number;
@@ -235,6 +253,22 @@ export interface BenchReport {
   /** EPs probed for `auto`, with why the others were not chosen. */
   epProbes: EpAvailability[];
   notes: string[];
+  /** CPU runs with an in-run ceiling: how much to trust the fractions (absent in older workers). */
+  noise?: NoiseVerdict;
+}
+
+/** Whether the machine was quiet enough for the fractions to mean what they say. */
+export interface NoiseVerdict {
+  /** The largest spread (cv) of a headline result's per-round fraction, or of the ceiling itself. */
+  cv: number;
+  /** True past the threshold: the figures are printed as indicative only. */
+  busy: boolean;
+  /** The cv threshold used. */
+  threshold: number;
+  /** One line for the report ("the machine was busy: cv 25% ..."). */
+  message: string;
+  /** Results whose fraction exceeded 100% in some round: a yardstick bug, said loudly. */
+  aboveCeiling: string[];
 }
 
 /** Where a run stands, for a progress bar. */

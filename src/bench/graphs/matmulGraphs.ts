@@ -2,9 +2,9 @@
  * Attention spelled out in MatMul / Softmax / MatMul:
  * - `plain`: K and V expanded to the query heads (what a naive GQA implementation does, and the
  *   reference every other path is checked against);
- * - `grouped`: no expansion. Each KV head's g query heads become the columns of one small matrix, so
- *   S^T = K[T, D] x Q^T[D, g] and O^T = V^T[Dv, T] x P[T, g]: the large operand is always the left
- *   one, streamed row by row, which is the layout MLAS reads fastest (see the issue's measurements).
+ * - `grouped`: no expansion. Each KV head's g query heads become the rows of one small matrix
+ *   against its K and V in their natural layouts (see {@link buildGroupedGraph});
+ * - `groupedVt`: the same with P x V computed as V^T x P^T from a transposed V cache, the A/B twin.
  */
 import { initializer, int, ints, node, valueInfo, type GraphParts } from './onnxBuilder';
 import { groupSize, maskValue, totalTokens, type BakedCache, type BuiltGraph, type GraphSpec } from './spec';
@@ -81,37 +81,79 @@ export function buildPlainGraph(spec: GraphSpec, baked?: BakedCache): BuiltGraph
   return { path: 'plain', parts, feeds, outputBsh: false, sharesPresent: false };
 }
 
-/** The grouped graph: shared K/V per KV head, no expansion, V cache transposed. */
-export function buildGroupedGraph(spec: GraphSpec, baked?: BakedCache): BuiltGraph {
-  const { batch: B, prompt: S } = spec;
-  const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
+/**
+ * Prefill mask of the grouped paths, [g·S, T]: the query rows of one KV head come in (head within
+ * group j, token s) order, because q [B, Hq, S, D] read as [B, Hkv, g·S, D] puts query head
+ * kv·g + j at rows j·S .. j·S + S - 1 (no copy). Row j·S + s may see tokens up to L + s.
+ */
+function groupedMask(spec: GraphSpec): Float32Array {
+  const S = spec.prompt;
   const T = totalTokens(spec);
   const g = groupSize(spec.shape);
-  const cols = g * S; // query rows per KV head, ordered (head within group, token)
-  const parts: GraphParts = { name: 'attention_grouped', nodes: [], inputs: [valueInfo('q', spec.dtype, [B, Hq, S, D])], outputs: [valueInfo('out', spec.dtype, [B, Hq, S, Dv])], initializers: [] };
-  const feeds: BuiltGraph['feeds'] = ['q'];
-  cacheTensors(spec, ['k', 'vt'], baked, parts, feeds);
-  parts.initializers!.push(constant('scale', spec, [], Float32Array.of(1 / Math.sqrt(D))), shapeConst('q_grouped', [B, Hkv, cols, D]), shapeConst('out_shape', [B, Hq, S, Dv]));
+  const rows = g * S;
+  const mask = new Float32Array(rows * T);
+  const masked = maskValue(spec.dtype);
+  for (let j = 0; j < g; j++) for (let s = 0; s < S; s++) for (let t = spec.past + s + 1; t < T; t++) mask[(j * S + s) * T + t] = masked;
+  return mask;
+}
+
+/**
+ * The grouped graph, laid out the way decode reads memory: no expansion, each KV head's g query
+ * heads are the rows of one small matrix, so
+ *   scores [g·S, T] = Qs [g·S, D] x K^T   (MatMul over a Transpose: the optimiser makes it one
+ *                                          FusedMatMul with transB, K read in its natural layout),
+ *   P = Softmax(scores) over the last axis (no transposes around it: onnxruntime's Softmax
+ *       transposes its input and output for any other axis, core/providers/cpu/math/softmax.cc),
+ *   O [g·S, Dv] = P x V                   (V in its natural [T, Dv] layout).
+ * Q arrives pre-scaled by 1/sqrt(D) (input `qs`), as a real model folds the scale into W_q: a Mul by
+ * a scalar would be folded into FusedMatMul's alpha (core/optimizer/matmul_scale_fusion.cc), and
+ * MLAS takes its M = 1 GEMV kernels only when alpha is 1 (MlasSgemmOperation in
+ * core/mlas/lib/sgemm.cpp: `M == 1 && TransA == CblasNoTrans && alpha == 1.0f`), which is MHA
+ * decode. No Transpose or copy touches the output: [B, Hkv, g·S, Dv] is [B, Hq, S, Dv] reshaped.
+ */
+export function buildGroupedGraph(spec: GraphSpec, baked?: BakedCache): BuiltGraph {
+  return groupedGraph(spec, baked, false);
+}
+
+/**
+ * The A/B twin of {@link buildGroupedGraph}: the same scores and softmax, but O^T [Dv, g·S] =
+ * V^T [Dv, T] x P^T from a transposed V cache (`vt`), then transposed back. Kept to show, on each
+ * machine, which of the two P x V layouts MLAS streams faster.
+ */
+export function buildGroupedVtGraph(spec: GraphSpec, baked?: BakedCache): BuiltGraph {
+  return groupedGraph(spec, baked, true);
+}
+
+function groupedGraph(spec: GraphSpec, baked: BakedCache | undefined, transposedV: boolean): BuiltGraph {
+  const { batch: B, prompt: S } = spec;
+  const { queryHeads: Hq, kvHeads: Hkv, headDim: D, valueHeadDim: Dv } = spec.shape;
+  const rows = groupSize(spec.shape) * S;
+  const name = transposedV ? 'attention_grouped_vt' : 'attention_grouped';
+  const parts: GraphParts = { name, nodes: [], inputs: [valueInfo('qs', spec.dtype, [B, Hq, S, D])], outputs: [valueInfo('out', spec.dtype, [B, Hq, S, Dv])], initializers: [] };
+  const feeds: BuiltGraph['feeds'] = ['qs'];
+  cacheTensors(spec, transposedV ? ['k', 'vt'] : ['k', 'v'], baked, parts, feeds);
+  parts.initializers!.push(shapeConst('q_grouped', [B, Hkv, rows, D]), shapeConst('out_shape', [B, Hq, S, Dv]));
   parts.nodes.push(
-    node('Reshape', ['q', 'q_grouped'], ['q_g']),
-    node('Mul', ['q_g', 'scale'], ['q_s']),
-    node('Transpose', ['q_s'], ['q_t'], { perm: ints([0, 1, 3, 2]) }),
-    node('MatMul', ['k', 'q_t'], ['scores_t']), // [B,Hkv,T,cols]
+    node('Reshape', ['qs', 'q_grouped'], ['q_g']),
+    node('Transpose', ['k'], ['k_t'], { perm: ints([0, 1, 3, 2]) }),
+    node('MatMul', ['q_g', 'k_t'], ['scores']), // [B, Hkv, g·S, T]
   );
-  let scores = 'scores_t';
+  let scores = 'scores';
   if (spec.phase === 'prefill') {
-    const mask = new Float32Array(T * cols);
-    const masked = maskValue(spec.dtype);
-    for (let t = 0; t < T; t++) for (let j = 0; j < g; j++) for (let s = 0; s < S; s++) if (t > spec.past + s) mask[t * cols + j * S + s] = masked;
-    parts.initializers!.push(constant('mask', spec, [T, cols], mask));
-    parts.nodes.push(node('Add', ['scores_t', 'mask'], ['scores_m']));
+    parts.initializers!.push(constant('mask', spec, [rows, totalTokens(spec)], groupedMask(spec)));
+    parts.nodes.push(node('Add', ['scores', 'mask'], ['scores_m']));
     scores = 'scores_m';
   }
-  parts.nodes.push(
-    node('Softmax', [scores], ['probs_t'], { axis: int(2) }), // over T
-    node('MatMul', ['vt', 'probs_t'], ['out_t']), // [B,Hkv,Dv,cols]
-    node('Transpose', ['out_t'], ['out_g'], { perm: ints([0, 1, 3, 2]) }),
-    node('Reshape', ['out_g', 'out_shape'], ['out']),
-  );
-  return { path: 'grouped', parts, feeds, outputBsh: false, sharesPresent: false };
+  parts.nodes.push(node('Softmax', [scores], ['probs'], { axis: int(-1) }));
+  if (transposedV) {
+    parts.nodes.push(
+      node('Transpose', ['probs'], ['probs_t'], { perm: ints([0, 1, 3, 2]) }),
+      node('MatMul', ['vt', 'probs_t'], ['out_t']), // [B, Hkv, Dv, g·S]
+      node('Transpose', ['out_t'], ['out_g'], { perm: ints([0, 1, 3, 2]) }),
+    );
+  } else {
+    parts.nodes.push(node('MatMul', ['probs', 'v'], ['out_g'])); // [B, Hkv, g·S, Dv]
+  }
+  parts.nodes.push(node('Reshape', ['out_g', 'out_shape'], ['out']));
+  return { path: transposedV ? 'groupedVt' : 'grouped', parts, feeds, outputBsh: false, sharesPresent: false };
 }

@@ -5,13 +5,15 @@
 import { onnx } from 'onnx-proto';
 
 /** Element types the benchmark graphs use. */
-export type ElemType = 'fp32' | 'fp16' | 'int32' | 'int64';
+export type ElemType = 'fp32' | 'fp16' | 'int32' | 'int64' | 'int8' | 'uint8';
 
 const DATA_TYPE: Record<ElemType, onnx.TensorProto.DataType> = {
   fp32: onnx.TensorProto.DataType.FLOAT,
   fp16: onnx.TensorProto.DataType.FLOAT16,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
+  int8: onnx.TensorProto.DataType.INT8,
+  uint8: onnx.TensorProto.DataType.UINT8,
 };
 
 /** A dimension: fixed size or a symbolic name. */
@@ -31,7 +33,7 @@ export function valueInfo(name: string, elem: ElemType, dims: Dim[]): onnx.IValu
 }
 
 /** An attribute value: tagged so an integer 1 and a float 1.0 stay distinct. */
-export type AttrValue = { int: number } | { float: number } | { ints: number[] };
+export type AttrValue = { int: number } | { float: number } | { ints: number[] } | { str: string };
 
 /** Integer attribute. */
 export const int = (value: number): AttrValue => ({ int: value });
@@ -39,11 +41,14 @@ export const int = (value: number): AttrValue => ({ int: value });
 export const float = (value: number): AttrValue => ({ float: value });
 /** Integer-list attribute. */
 export const ints = (value: number[]): AttrValue => ({ ints: value });
+/** String attribute. */
+export const str = (value: string): AttrValue => ({ str: value });
 
 function attribute(name: string, value: AttrValue): onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if ('int' in value) return { name, type: T.INT, i: value.int };
   if ('float' in value) return { name, type: T.FLOAT, f: value.float };
+  if ('str' in value) return { name, type: T.STRING, s: new TextEncoder().encode(value.str) };
   return { name, type: T.INTS, ints: value.ints };
 }
 

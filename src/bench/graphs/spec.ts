@@ -4,8 +4,11 @@
  *
  * Layouts (B batch, Hq / Hkv heads, S new tokens, L past tokens, T = L + S, D / Dv head sizes):
  * - `q`  [B, Hq, S, D]; query heads are grouped consecutively: head h reads KV head floor(h / g);
+ * - `qs` the same, pre-scaled by 1/sqrt(D) (the grouped paths: see matmulGraphs.ts);
  * - `k`  [B, Hkv, T, D] and `v` [B, Hkv, T, Dv]: the cache, the new tokens' K/V at positions L..T-1;
- * - `vt` [B, Hkv, Dv, T]: the grouped path's V cache, transposed so its MatMul streams V row by row;
+ * - `vt` [B, Hkv, Dv, T]: the groupedVt path's V cache, transposed;
+ * - `past_key_q` / `past_value_q` [B, Hkv, T, D] int8, with per-channel `k_scale` / `v_scale`
+ *   [Hkv * D] (the gqaInt8 path: see quant.ts);
  * - output, after {@link toBhsd}: [B, Hq, S, Dv].
  */
 import type { AttentionShape, BenchDtype, BenchPath, BenchPhase } from '../../shared/benchProtocol';
@@ -58,7 +61,7 @@ export interface BuiltGraph {
 }
 
 /** The host buffers a graph can ask for. */
-export type FeedName = 'q' | 'k' | 'v' | 'vt' | 'query' | 'key' | 'value' | 'past_key' | 'past_value' | 'seqlens_k' | 'total_sequence_length';
+export type FeedName = 'q' | 'qs' | 'k' | 'v' | 'vt' | 'query' | 'key' | 'value' | 'past_key' | 'past_value' | 'past_key_q' | 'past_value_q' | 'k_scale' | 'v_scale' | 'seqlens_k' | 'total_sequence_length';
 
 /** Softmax masking value: large enough to zero a weight, small enough not to overflow fp16. */
 export function maskValue(dtype: BenchDtype): number {
