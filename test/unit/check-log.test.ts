@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
 import { checkStartUp, modelFromHparams, readLogText } from '../../src/core/logs';
 import { runCheckLogCli } from '../../src/cli/checkLog';
+import { readLogFile } from '../../src/io/readLog';
 import type { CliOutput } from '../../src/cli/output';
 import { CONFIGS } from '../fixtures/paths';
 
@@ -231,7 +232,6 @@ describe('check-log on bad input', () => {
     const start = readFileSync(log('42_llamacpp_Qwen2.5-Coder-7B-Instruct.txt'), 'utf8');
     const filler = 'srv  log_server_r: request: POST /completion 127.0.0.1 200 tokens=123 t=4.5ms\n'.repeat(120000);
     writeFileSync(p, start + 'x'.repeat(100000) + '\n' + filler);
-    const { readLogFile } = await import('../../src/io/readLog');
     const reading = readLogFile(p);
     assert.ok(!('error' in reading));
     assert.equal(reading.startUps.length, 1);
