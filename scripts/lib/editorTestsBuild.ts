@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT, TEST_OUTPUT } from './util';
+import { writeWeightsFixtures } from './weightsFixtures';
 
 export const EDITOR_TESTS_OUT = join(ROOT, 'out', 'editor-tests');
 export const EDITOR_TESTS_RUNNER = join(EDITOR_TESTS_OUT, 'index.js');
@@ -23,6 +24,8 @@ export function freshEditorTestsOutput(): void {
   rmSync(EDITOR_TESTS_OUTPUT, { recursive: true, force: true });
   mkdirSync(EDITOR_TESTS_OUTPUT, { recursive: true });
   cpSync(EDITOR_TESTS_WORKSPACE, EDITOR_TESTS_WORKSPACE_COPY, { recursive: true });
+  // Checkpoint headers for the weights suite (test/editor/weights.test.ts), made here rather than committed.
+  writeWeightsFixtures(EDITOR_TESTS_WORKSPACE_COPY);
 }
 
 export async function buildEditorTests(): Promise<void> {

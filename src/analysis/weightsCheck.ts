@@ -110,7 +110,9 @@ export async function checkWeights(request: WeightsRequest, cache: CheckpointCac
       const here = findings.filter((f) => f.range.offset === node.offset);
       const verdict = here.length ? here.map((f) => `- ${esc(f.message)}`).join('\n') : `Agrees with the weights (${check.layersChecked} layer${check.layersChecked === 1 ? '' : 's'} of attention weights compared).`;
       const weights = exact ? `\n\nWeights: exact, ${esc(formatCount(exact.totalParams))} parameters, ${esc(formatBytes(exact.bytes))} (from ${esc(source)}).` : '';
-      hovers.push({ range: { offset: node.offset, length: node.length }, markdown: `**KV Lens**: checked against ${esc(source)}.\n\n${verdict}${weights}` });
+      // The whole property (key and value), so hovering the name shows it too.
+      const span = node.parent?.type === 'property' ? node.parent : node;
+      hovers.push({ range: { offset: span.offset, length: span.length }, markdown: `**KV Lens**: checked against ${esc(source)}.\n\n${verdict}${weights}` });
     }
   }
   return { key: request.key, version: request.version, source, findings, notes: check.notes, ...(exact ? { exactWeights: exact } : {}), errors, hovers };

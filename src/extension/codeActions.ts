@@ -10,6 +10,7 @@ import { guardedAsync } from './log';
 import { CommandId } from './contributions/commandIds';
 import { DIAGNOSTIC_SOURCE, findingFor } from './diagnosticData';
 import { detectFormatting, fixEdits } from './fixEdits';
+import type { WeightsChecks } from './weights';
 
 /** The code action provider for model configs. */
 export class CodeActionProvider implements vscode.CodeActionProvider {
@@ -18,6 +19,8 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
   constructor(
     private readonly documents: ModelDocuments,
     private readonly log: Log,
+    /** The config-vs-weights findings carry fixes too (weights.ts). */
+    private readonly weights?: WeightsChecks,
   ) {}
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
@@ -27,7 +30,7 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
       const version = document.version;
       const view = await this.documents.view(document);
       if (document.version !== version) return [];
-      const findings = view.findings();
+      const findings = [...view.findings(), ...(this.weights?.result(document)?.findings ?? [])];
       const text = document.getText();
       const formatting = detectFormatting(text);
       const actions: vscode.CodeAction[] = [];

@@ -21,6 +21,7 @@ import { GgufEditorProvider } from './gguf/editor';
 import { MODEL_CONFIG_LANGUAGES } from '../analysis/eligibility';
 import type { Services } from './services';
 import { StatusBar } from './statusBar';
+import { WeightsChecks } from './weights';
 
 /** The documents the language features serve: JSON and JSON with comments, any scheme (virtual workspaces too). */
 const SELECTOR: vscode.DocumentSelector = MODEL_CONFIG_LANGUAGES.map((language) => ({ language }));
@@ -52,6 +53,8 @@ function start(context: vscode.ExtensionContext, log: Log): void {
   const settings = own(new Settings(log));
   const documents = own(new ModelDocuments(settings, log));
   const diagnostics = own(new Diagnostics(documents, log));
+  // A config.json beside safetensors headers is checked against them (read in a worker thread).
+  const weights = own(new WeightsChecks(documents, settings, log, SELECTOR));
   const active = own(new ActiveConfigTracker(documents));
   own(new StatusBar(active));
   own(trackContextKeys(active));
@@ -69,7 +72,7 @@ function start(context: vscode.ExtensionContext, log: Log): void {
     const lenses = new CodeLensProvider(documents, log);
     registration = vscode.Disposable.from(
       vscode.languages.registerHoverProvider(SELECTOR, new HoverProvider(documents, log)),
-      vscode.languages.registerCodeActionsProvider(SELECTOR, new CodeActionProvider(documents, log), { providedCodeActionKinds: CodeActionProvider.kinds }),
+      vscode.languages.registerCodeActionsProvider(SELECTOR, new CodeActionProvider(documents, log, weights), { providedCodeActionKinds: CodeActionProvider.kinds }),
       lenses,
       vscode.languages.registerCodeLensProvider(SELECTOR, lenses),
     );

@@ -52,7 +52,7 @@ describe('weights check in the analysis worker', () => {
     assert.match(r.findings[0]!.message, /k_proj\.weight is \[64, 128\]: 1 KV heads x 64, not 2/);
     // 2 x 12,800 + 2 x 16,384 + 2 x 8,192 = 74,752 parameters.
     assert.equal(r.exactWeights?.totalParams, 74_752);
-    const kvHover = r.hovers.find((h) => text.slice(h.range.offset, h.range.offset + h.range.length) === '2' && h.markdown.includes('KV heads'));
+    const kvHover = r.hovers.find((h) => text.slice(h.range.offset, h.range.offset + h.range.length) === '"num_key_value_heads": 2');
     assert.ok(kvHover, JSON.stringify(r.hovers));
     assert.match(kvHover.markdown, /checked against model\\\.safetensors/);
   });
