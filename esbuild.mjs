@@ -30,6 +30,7 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { worker: 'src/bench/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { analysisWorker: 'src/analysis/worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { ggufWorker: 'src/extension/gguf/worker.ts' }, outdir: 'dist' },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist/webview' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 

@@ -18,10 +18,11 @@ import {
   type PanelExportReply,
   type PanelExportRequest,
   type PanelPersistedState,
+  type PanelModelMessage,
   type PanelSettings,
   type ToPanelMessage,
 } from '../src/shared/panelProtocol';
-import { computePanelView, memoAnalyse, variantLabel, type ModelView, type PanelView } from './compute';
+import { computeGivenModelView, computePanelView, memoAnalyse, variantLabel, type ModelView, type PanelView } from './compute';
 import { ControlBar } from './controls';
 import { h, replaceChildren } from './dom';
 import { benchmarkTable, breakdownTable, figuresCsv, formatRatio, gridTable, toMarkdown, whatIfTable, type TableData } from './tables';
@@ -46,6 +47,8 @@ function section(id: string, title: string, ...children: HTMLElement[]): { root:
 
 export class PanelApp {
   private text: string | undefined;
+  /** A model given whole (a GGUF header described by the extension) instead of config text. */
+  private given: PanelModelMessage | undefined;
   private uri = '';
   private displayName = '';
   private controls: PanelControls = { ...DEFAULT_CONTROLS };
@@ -140,6 +143,13 @@ export class PanelApp {
         this.uri = message.uri;
         this.displayName = message.displayName;
         this.text = message.text;
+        this.given = undefined;
+        break;
+      case 'model':
+        this.uri = message.uri;
+        this.displayName = message.displayName;
+        this.given = message;
+        this.text = undefined;
         break;
       case 'settings': {
         // Settings seed the controls; afterwards only a setting that changed overrides its control, so the
@@ -180,11 +190,11 @@ export class PanelApp {
   refresh(): void {
     this.root.setAttribute('aria-busy', 'false');
     this.persist();
-    if (this.text === undefined) {
+    if (this.text === undefined && !this.given) {
       replaceChildren(this.header, h('h1', undefined, 'KV Lens'), h('p', { class: 'muted' }, 'Waiting for the config…'));
       return;
     }
-    const result = computePanelView(this.text, this.controls, this.analyse);
+    const result = this.given ? computeGivenModelView(this.given.model, this.controls, this.given.exactWeights) : computePanelView(this.text ?? '', this.controls, this.analyse);
     this.renderHeader(result);
     this.renderBanner(result);
     if (result.status === 'ok') this.lastGood = result.view;
@@ -193,7 +203,8 @@ export class PanelApp {
     this.content.classList.toggle('stale', result.status !== 'ok' && view !== undefined);
     this.content.hidden = view === undefined;
     if (!view) return;
-    this.bar.sync(this.controls, view.model.dtype.value, view.model.maxContext?.value);
+    // "auto" resolves to the cache's own format when the model names one (kv_cache_scheme; llama.cpp's f16 for GGUF), else the model dtype.
+    this.bar.sync(this.controls, (view.model.kvCacheDtype ?? view.model.dtype).value, view.model.maxContext?.value);
     this.renderGroupingSection(view);
     this.renderCostSection(view);
     this.renderWhatIf(view);

@@ -9,6 +9,8 @@ import { kvOptionsFromSettings } from '../src/core/settings';
 import { whatIf, withKvHeads } from '../src/core/whatif';
 import { estimateWeights } from '../src/core/weights';
 import { fitBudget } from '../src/core/fit';
+import { weightsFigure } from '../src/core/exactWeights';
+import type { ExactWeights } from '../src/core/exactWeights';
 import type { Analysis } from '../src/core/analyze';
 import type { WhatIfRow } from '../src/core/whatif';
 import type { ParsedConfig } from '../src/core/parse';
@@ -81,7 +83,7 @@ export interface ModelView {
 
 /** The outcome of reading one text. */
 export type PanelView =
-  | { status: 'ok'; analysis: Analysis; view: ModelView; problems: SyntaxProblem[] }
+  | { status: 'ok'; /** Absent for a model given whole (GGUF). */ analysis?: Analysis; view: ModelView; problems: SyntaxProblem[] }
   | { status: 'not-model'; analysis: Analysis; problems: SyntaxProblem[] }
   | { status: 'error'; message: string; problems: SyntaxProblem[]; offset?: number };
 
@@ -163,17 +165,29 @@ export function computePanelView(text: string, controls: PanelControls, analyse:
   }
 }
 
-/** All figures for one model at one set of controls; `parsed` lets the weights read quantization_config. */
-export function computeModelView(model: ModelDescription, controls: PanelControls, parsed?: ParsedConfig): ModelView {
+/**
+ * A model given whole, with no config text (a GGUF header the extension described): the same figures, the
+ * weights exact when its tensors were counted. Never throws.
+ */
+export function computeGivenModelView(model: ModelDescription, controls: PanelControls, exactWeights?: ExactWeights): PanelView {
+  try {
+    return { status: 'ok', view: computeModelView(model, controls, undefined, exactWeights), problems: [] };
+  } catch (error) {
+    return { status: 'error', message: `KV Lens could not compute this model's cache: ${error instanceof Error ? error.message : String(error)}`, problems: [] };
+  }
+}
+
+/** All figures for one model at one set of controls; `parsed` lets the weights read quantization_config, `exactWeights` replaces the estimate. */
+export function computeModelView(model: ModelDescription, controls: PanelControls, parsed?: ParsedConfig, exactWeights?: ExactWeights): ModelView {
   const resolved = resolve(model, controls);
   const opts: KvOptions = { context: resolved.context, batch: resolved.batch, kvDtype: resolved.kvDtype, tp: resolved.tp };
   const report = computeKv(model, opts);
   const rows = whatIf(model, opts);
   const selected = rows.find((r) => r.kvHeads === controls.whatIfKvHeads) ?? rows.find((r) => r.current) ?? rows[0];
 
-  const weights = estimateWeights(model, parsed);
+  const weights = weightsFigure(estimateWeights(model, parsed), exactWeights);
   const weightsBytes = Number.isFinite(weights.bytes) && weights.bytes > 0 ? weights.bytes : undefined;
-  const fitReport = fitBudget(model, { ...opts, gpuMemGiB: resolved.gpuMemGiB }, parsed);
+  const fitReport = fitBudget(model, { ...opts, gpuMemGiB: resolved.gpuMemGiB, ...(exactWeights ? { exactWeights } : {}) }, parsed);
   const fit = { maxContext: fitReport.maxContext, contextUnbounded: fitReport.contextUnbounded, maxBatch: fitReport.maxBatch, notes: fitReport.notes };
   const memoryBytes = resolved.gpuMemGiB * GiB;
   const weightsPerGpu = weightsBytes === undefined ? undefined : weightsBytes / resolved.tp;

@@ -15,6 +15,8 @@
  * Pure types and guards: no `vscode`, no DOM, no node imports.
  */
 import type { KvChoices } from '../core/settings';
+import type { ExactWeights } from '../core/exactWeights';
+import type { ModelDescription } from '../core/types';
 import type { ReplyEnvelope, RequestEnvelope } from './messaging';
 import type { BenchResult, VariantInfo } from './benchProtocol';
 
@@ -64,6 +66,18 @@ export interface PanelDocumentMessage {
   version: number;
 }
 
+/**
+ * A model described without config text (a GGUF header, read and described with llama.cpp's rules by the
+ * extension): shown as a config's figures are, with the weights counted exactly from its tensors.
+ */
+export interface PanelModelMessage {
+  type: 'model';
+  uri: string;
+  displayName: string;
+  model: ModelDescription;
+  exactWeights?: ExactWeights;
+}
+
 /** The user's `kvLens.*` settings, sent after `ready` and whenever they change. */
 export interface PanelSettingsMessage {
   type: 'settings';
@@ -95,6 +109,7 @@ export interface PanelExportReply {
 /** Everything the extension posts to the webview. */
 export type ToPanelMessage =
   | PanelDocumentMessage
+  | PanelModelMessage
   | PanelSettingsMessage
   | PanelBenchmarkMessage
   | PanelDocumentErrorMessage
@@ -156,7 +171,7 @@ export interface PanelControls extends KvChoices {
   whatIfKvHeads?: number;
 }
 
-const TO_PANEL_TYPES: ReadonlySet<string> = new Set(['document', 'settings', 'benchmarkResults', 'documentError', 'exportResult']);
+const TO_PANEL_TYPES: ReadonlySet<string> = new Set(['document', 'model', 'settings', 'benchmarkResults', 'documentError', 'exportResult']);
 const FROM_PANEL_TYPES: ReadonlySet<string> = new Set(['ready', 'export', 'copy', 'revealSource']);
 
 /** Runtime guard for messages arriving in the webview (anything can call `window.postMessage`). */

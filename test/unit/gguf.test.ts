@@ -19,6 +19,7 @@ import { describeGguf, GgufModelError } from '../../src/core/gguf/describe';
 import type { GgufHeader } from '../../src/core/gguf/header';
 import { ggufWeights } from '../../src/core/gguf/weights';
 import { GgufReadError, rangeFetch, readGguf, readGgufUrl } from '../../src/io/gguf';
+import { buildCli, runCli } from '../support/cli';
 import { arr, str, u32, u64, f32, writeGguf, type KvValue, type TensorSpec } from '../support/ggufWriter';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvlens-gguf-'));
@@ -403,7 +404,6 @@ describe('shards, many tensors, range reads', () => {
 
 describe('the CLI bundle', () => {
   test('kv-lens analyze x.gguf in table mode, from a fresh bundle: the llama.cpp line with its SWA cells', async () => {
-    const { buildCli, runCli } = await import('../support/cli');
     const cli = await buildCli(mkdtempSync(join(dir, 'cli-')));
     const p = file('gemma-3-27b-it-Q4_K_M.gguf');
     await writeGguf(p, { kv: [

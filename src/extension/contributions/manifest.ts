@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS } from '../../core/settings';
 import { PANEL_VIEW_TYPE } from '../../shared/panelProtocol';
 import { CONTEXT_IS_MODEL_CONFIG, CommandId } from './commandIds';
 import { GRAMMAR_SCOPE } from './jsonAssets';
+import { GGUF_EDITOR_VIEW_TYPE } from '../gguf/viewType';
 import { RULE_SEVERITIES, SETTINGS_SECTION } from '../settingsReader';
 
 const CATEGORY = 'KV Lens';
@@ -92,12 +93,14 @@ export function contributes(): Record<string, unknown> {
     // config.json of another tool can never get an error from it (test/unit/ext-schema.test.ts).
     jsonValidation: [{ fileMatch: 'config.json', url: './schemas/model-config.schema.json' }],
     grammars: [{ scopeName: GRAMMAR_SCOPE, path: './syntaxes/kv-lens.injection.json', injectTo: ['source.json', 'source.json.comments'] }],
+    // GGUF models open in the KV Lens panel (a read-only custom editor: src/extension/gguf/editor.ts).
+    customEditors: [{ viewType: GGUF_EDITOR_VIEW_TYPE, displayName: 'KV Lens: GGUF model', selector: [{ filenamePattern: '*.gguf' }], priority: 'default' }],
   };
 }
 
 /** `activationEvents`: JSON documents, and restoring a panel after a reload. Commands activate implicitly. */
 export function activationEvents(): string[] {
-  return ['onLanguage:json', 'onLanguage:jsonc', `onWebviewPanel:${PANEL_VIEW_TYPE}`];
+  return ['onLanguage:json', 'onLanguage:jsonc', `onWebviewPanel:${PANEL_VIEW_TYPE}`, `onCustomEditor:${GGUF_EDITOR_VIEW_TYPE}`];
 }
 
 /** `capabilities`: analysis is read-only and works anywhere; benchmarks run code, so they need trust. */
