@@ -165,6 +165,9 @@ describe('lintWeights: fused layouts', () => {
     const r = check({ ...cfg, multi_query: false }, table(t));
     assert.equal(r.findings.length, 1, JSON.stringify(r.findings));
     assert.equal(r.findings[0]!.code, 'kv-lens.weights-kv-heads');
+    assert.match(r.findings[0]!.message, /c_attn\.weight is \[2304, 2048\]: 16 query heads \+ 2 x 1 KV heads, x 128, not 16 KV heads/);
+    // The config writes no KV-head field (gpt_bigcode reads multi_query): no fix that would add one the model ignores.
+    assert.deepEqual(r.findings[0]!.fixes, []);
   });
 
   test('GPT-NeoX query_key_value: 3 x hidden rows (interleaved per head, MHA)', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, jsonLines, runCli } from '../support/cli';
-import { indexJson, writeSafetensors, type FixtureTensor } from '../support/safetensors';
+import { indexJson, safetensorsHeader, writeRaw, writeSafetensors, type FixtureTensor } from '../support/safetensors';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvlens-stcli-'));
 let cli = '';
@@ -109,6 +109,23 @@ describe('kv-lens analyze FOLDER with safetensors', () => {
     assert.equal(lines[1]!.file, join(bad, 'model.safetensors'));
     assert.match(lines[1]!.error, /header length: .*more than the 100000000/);
     assert.equal(lines[2]!.weights.exact, true);
+  });
+
+  test('tensor names with control and bidi characters reach the terminal escaped', () => {
+    // Every tensor under a prefix starting with ESC [31m: recognised as the layers, quoted in the finding.
+    const evil = tensors().map((t) => ({ ...t, name: `\u001b[31m\u202e${t.name}` }));
+    const f = folder('evil', { ...config, num_key_value_heads: 4 }, { 'model.safetensors': evil });
+    const r = runCli(cli, ['analyze', f]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /\\x1b\[31m\\u202emodel\.layers\.0\.self_attn\.k_proj\.weight is \[128, 256\]/);
+    assert.ok(!/[\u001b\u202e]/.test(r.stdout + r.stderr), 'a raw control or bidi character reached the terminal');
+    // A broken header naming such a tensor: the error is escaped too.
+    const bad = folder('evil-bad', config, {});
+    const { header } = safetensorsHeader([], { raw: { '\u001b]0;pwned\u0007w': { dtype: 'Q9', shape: [1], data_offsets: [0, 1] } } });
+    writeRaw(join(bad, 'model.safetensors'), header, header.length + 1);
+    const r2 = runCli(cli, ['analyze', bad]);
+    assert.match(r2.stderr, /\\x1b\]0;pwned\\x07w: unknown dtype "Q9"/);
+    assert.ok(!/[\u0007\u001b]/.test(r2.stdout + r2.stderr));
   });
 
   test('an index naming a file outside the folder: refused, named, nothing read outside', () => {

@@ -25,6 +25,8 @@
  * Pure: no `vscode`, no `node:` imports.
  */
 import type { Analysis } from '../analyze';
+import { nodeAt } from '../parse';
+import type { ParsedConfig } from '../parse';
 import type { KvLensSettings } from '../settings';
 import type { Finding, FindingFix, JsonPath, LayerSpec, ModelDescription } from '../types';
 import { RawObject, isPositiveInt, languagePart } from './fields';
@@ -157,10 +159,13 @@ class Collector {
     }
     this.pending.set(key, { code, path, message, layers: 1, fixAgrees: true, ...(fix ? { fixValue: fix.value, fixTitle: fix.title } : {}) });
   }
-  flush(r: Reporter, source: string): void {
+  flush(r: Reporter, source: string, parsed: ParsedConfig): void {
     for (const p of this.pending.values()) {
       const more = p.layers > 1 ? ` (and ${p.layers - 1} more layer${p.layers === 2 ? '' : 's'})` : '';
-      const fixes: FindingFix[] = p.fixValue !== undefined && p.fixAgrees ? [{ title: p.fixTitle!, path: p.path, value: p.fixValue }] : [];
+      // Only a field the config writes is fixed: where it leaves the size to a default, which field the model
+      // type reads instead (GPTBigCode's multi_query, Falcon's new_decoder_architecture) is not the weights' to say.
+      const written = nodeAt(parsed, p.path) !== undefined;
+      const fixes: FindingFix[] = written && p.fixValue !== undefined && p.fixAgrees ? [{ title: p.fixTitle!, path: p.path, value: p.fixValue }] : [];
       r.report(p.code, p.path, `${p.message}${more}; checked against ${source}.`, fixes);
     }
   }
@@ -198,7 +203,7 @@ export function lintWeights(analysis: Analysis, weights: WeightsSource, settings
     checkLayerTypes(c, part, model, found.prefix, found.layers);
   }
   checkTiedEmbeddings(r, part, model, weights.tensors, source);
-  c.flush(r, source);
+  c.flush(r, source, parsed);
   return { findings: r.findings.sort((a, b) => a.range.offset - b.range.offset || a.code.localeCompare(b.code)), notes, layersChecked: checked };
 }
 
