@@ -24,6 +24,7 @@ import { renderTable } from './table';
 import { analyzeWithCheckpoint } from './checkpointInputs';
 import { analyzeGgufFile, ggufLines, isGgufPath, type GgufReport } from './ggufInputs';
 import { modelInputOf, resolveModelInput, type ModelInput } from './modelInputs';
+import { attachEngines, engineSection, enginesOption, type EngineReportOptions } from './engineColumns';
 
 export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | model.gguf | ORG/NAME[@REV]>... [options]
 
@@ -33,6 +34,7 @@ export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | mod
   --tp N           tensor-parallel degree (default 1)
   --block-size N   paged cache: round each sequence up to blocks of N tokens
   --gpu-mem GiB    GPU memory per GPU (a decimal number): also answer what fits (longest context, most sequences)
+  --engine E       vllm|sglang|llama.cpp|trtllm|all (comma list): what each engine allocates, side by side, with launch flags
   --json           one JSON object per file (JSON lines)
   --fail-on L      error (default) | warning | never: the least severe finding that makes the exit code 1
   -h, --help       this help
@@ -112,6 +114,8 @@ export function analyzeConfigText(file: string, read: { text: string; bom: boole
   if (syntax.length > 0) return { file, error: `not valid JSON: ${syntax.slice(0, 3).map((p) => p.message).join('; ')}${syntax.length > 3 ? ` (and ${syntax.length - 3} more)` : ''}` };
   if (!analysis.model) return { file, error: analysis.error ?? 'no model found' };
   const report = buildReport(file, analysis as Analysis & { model: ModelDescription }, opts);
+  const engines = (opts as EngineReportOptions).engines;
+  if (engines) attachEngines(report, analysis.model, opts, engines);
   if (read.bom) report.notes.push(BOM_NOTE);
   return report;
 }
@@ -120,7 +124,7 @@ export function analyzeConfigText(file: string, read: { text: string; bom: boole
 export const BOM_NOTE = "The file starts with a UTF-8 byte-order mark: KV Lens reads past it, but Python's json.loads (so transformers) refuses it ('Unexpected UTF-8 BOM'): save the file without it.";
 
 /** Options that take a value: each may be given once. */
-const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem', 'fail-on'] as const;
+const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem', 'fail-on', 'engine'] as const;
 
 function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; json: boolean; help: boolean; failOn: FailOn } {
   let parsed;
@@ -132,7 +136,7 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
       tokens: true,
       options: {
         context: { type: 'string' }, batch: { type: 'string' }, 'kv-dtype': { type: 'string' }, tp: { type: 'string' },
-        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, 'fail-on': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, 'fail-on': { type: 'string' }, engine: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -173,6 +177,12 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
   if (blockSize) opts.blockSize = blockSize;
   if (dtype) opts.kvDtype = dtype;
   if (gpu) opts.gpuMemGiB = gpu;
+  try {
+    const engines = enginesOption(values.engine);
+    if (engines) (opts as EngineReportOptions).engines = engines;
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   const failOn = values['fail-on'] ?? 'error';
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(failOn)}`);
   return { inputs: positionals, opts, json: values.json === true, help: values.help === true, failOn: failOn as FailOn };
@@ -228,7 +238,7 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
     } else {
       // Findings count too: an error-level finding (a broken size, an unknown layer type) fails the run.
       if (result.findings.some((f) => failsRun(f.severity, parsed.failOn))) failed = true;
-      o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + ('gguf' in result ? '\n' + ggufLines(result as GgufReport).map(escapeText).join('\n') : '') + '\n');
+      o.out(parsed.json ? terminalSafeJson(result) + '\n' : renderReport(result) + ('gguf' in result ? '\n' + ggufLines(result as GgufReport).map(escapeText).join('\n') : '') + '\n' + engineSection(result));
     }
     for (const e of checkpointErrors) {
       failed = true;
