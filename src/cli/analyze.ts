@@ -42,6 +42,10 @@ export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | mod
 Exit codes: 0 every file analysed with no finding at or above --fail-on, 1 a file could not be read or
 analysed, or a finding at or above --fail-on (an error, by default), 2 usage error.
 
+A config.json beside model.safetensors (or model.safetensors.index.json and its shards) is checked against
+the safetensors headers (only they are read): exact weights, kv-lens.weights-* findings; a checkpoint file
+that cannot be read is reported as its own error (exit 1), the config still is.
+
 A Hub model id (no such local path) is read from the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub), then
 the Hub at $HF_ENDPOINT with $HF_TOKEN; HF_HUB_OFFLINE=1: caches only. Its report names it ORG/NAME@commit.`;
 
