@@ -10,6 +10,7 @@ import { runBenchmark } from './commands/runBenchmark';
 import type { Benchmarks } from './commands/runBenchmark';
 import { selectSetting } from './commands/selectSetting';
 import { setRuleSeverity } from './commands/setRuleSeverity';
+import { analyzeHubModel, openHubConfig, setHubToken } from './hub/commands';
 import { errorMessage } from './log';
 import { CommandId } from './contributions/commandIds';
 import type { Services } from './services';
@@ -28,6 +29,9 @@ export function createCommands(services: Services, benchmarks: Benchmarks): Reco
     [CommandId.SelectTensorParallel]: (value) => selectSetting(services, 'tensorParallel', value),
     [CommandId.SetRuleSeverity]: (code, severity) => setRuleSeverity(services, code, severity),
     [CommandId.ShowLog]: () => services.log.show(true),
+    [CommandId.AnalyzeHubModel]: (arg) => analyzeHubModel(services, arg),
+    [CommandId.SetHubToken]: (arg) => setHubToken(services, arg),
+    [CommandId.OpenHubConfig]: (arg) => openHubConfig(arg),
     [CommandId.GetState]: (arg) => getState(services, arg),
   };
 }

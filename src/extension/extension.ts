@@ -14,6 +14,8 @@ import { trackContextKeys } from './contextKeys';
 import { Diagnostics } from './diagnostics';
 import { ModelDocuments } from './documents';
 import { HoverProvider } from './hover';
+import { HubModels } from './hub/models';
+import { registerHubFeatures } from './hub/register';
 import { createLog, errorMessage } from './log';
 import type { Log } from './log';
 import { Panels } from './panel';
@@ -61,7 +63,9 @@ function start(context: vscode.ExtensionContext, log: Log): void {
   const benchmarks = own(new Benchmarks());
   const panels = own(new Panels(context, documents, settings, benchmarks.store, log));
   own(new GgufEditorProvider(context, settings, log));
-  const services: Services = { extension: context, log, settings, documents, diagnostics, active, panels };
+  const hub = own(new HubModels(context, log));
+  own(registerHubFeatures(hub, settings, log));
+  const services: Services = { extension: context, log, settings, documents, diagnostics, active, panels, hub };
   context.subscriptions.push(...registerCommands(services, benchmarks));
 
   // Hover, quick fixes and lenses are registered on the first model config seen, not for every JSON user.

@@ -4,6 +4,7 @@ import type { ActiveConfigTracker } from './activeConfig';
 import type { Settings } from './config';
 import type { Diagnostics } from './diagnostics';
 import type { ModelDocuments } from './documents';
+import type { HubModels } from './hub/models';
 import type { Log } from './log';
 import type { Panels } from './panel';
 
@@ -16,4 +17,6 @@ export interface Services {
   diagnostics: Diagnostics;
   active: ActiveConfigTracker;
   panels: Panels;
+  /** Hub model ids: resolution and memory (src/extension/hub). */
+  hub: HubModels;
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { HOVER_COMMANDS } from '../../src/core/hover/markdown';
 import { LINT_RULES } from '../../src/core/lint/rules';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
+import { HUB_SETTINGS } from '../../src/extension/hub/constants';
 import { COMMAND_IDS, CONTEXT_IS_MODEL_CONFIG, CommandId } from '../../src/extension/contributions/commandIds';
 import { injectionGrammar, modelConfigSchema } from '../../src/extension/contributions/jsonAssets';
 import { activationEvents, capabilities, contributes } from '../../src/extension/contributions/manifest';
@@ -44,7 +45,9 @@ test('manifest: every command a hover links to is a registered command', () => {
 
 test('manifest: the configuration mirrors KvLensSettings, defaults included', () => {
   const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; type: string }>;
-  assert.deepEqual(Object.keys(props).sort(), Object.keys(DEFAULT_SETTINGS).map((k) => `kvLens.${k}`).sort());
+  // Besides KvLensSettings: the Hub's own settings (where model ids' configs come from; src/extension/hub/settings.ts).
+  assert.deepEqual(Object.keys(props).sort(), [...Object.keys(DEFAULT_SETTINGS), ...Object.keys(HUB_SETTINGS)].map((k) => `kvLens.${k}`).sort());
+  for (const [key, s] of Object.entries(HUB_SETTINGS)) assert.deepEqual(props[`kvLens.${key}`]!.default, s.default, key);
   for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) assert.deepEqual(props[`kvLens.${key}`]!.default, value, key);
   // The settings reader accepts every default and every enum value package.json offers.
   const get = (key: string) => props[`kvLens.${key}`]!.default;

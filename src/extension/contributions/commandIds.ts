@@ -9,6 +9,10 @@ export enum CommandId {
   SelectTensorParallel = 'kvLens.selectTensorParallel',
   SetRuleSeverity = 'kvLens.setRuleSeverity',
   ShowLog = 'kvLens.showLog',
+  AnalyzeHubModel = 'kvLens.analyzeHubModel',
+  SetHubToken = 'kvLens.setHubToken',
+  /** The model-id hover's "Open config.json" link (not in the palette). */
+  OpenHubConfig = 'kvLens.openHubConfig',
   /** Internal: the state of a document as the extension sees it, for the in-editor tests. */
   GetState = 'kvLens._getState',
 }

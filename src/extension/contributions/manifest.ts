@@ -10,6 +10,7 @@ import { PANEL_VIEW_TYPE } from '../../shared/panelProtocol';
 import { CONTEXT_IS_MODEL_CONFIG, CommandId } from './commandIds';
 import { GRAMMAR_SCOPE } from './jsonAssets';
 import { GGUF_EDITOR_VIEW_TYPE } from '../gguf/viewType';
+import { HUB_SETTINGS, MODEL_ID_LANGUAGES } from '../hub/constants';
 import { RULE_SEVERITIES, SETTINGS_SECTION } from '../settingsReader';
 
 const CATEGORY = 'KV Lens';
@@ -26,6 +27,9 @@ const COMMANDS: Record<CommandId, { title: string; icon?: string; enablement?: s
   [CommandId.SelectTensorParallel]: { title: 'Select Tensor-Parallel Degree...', icon: '$(split-horizontal)' },
   [CommandId.SetRuleSeverity]: { title: 'Set Lint Rule Severity...', icon: '$(settings-gear)' },
   [CommandId.ShowLog]: { title: 'Show Log', icon: '$(output)' },
+  [CommandId.AnalyzeHubModel]: { title: 'Analyze Hub Model...', icon: '$(cloud-download)' },
+  [CommandId.SetHubToken]: { title: 'Set Hugging Face Token', icon: '$(key)' },
+  [CommandId.OpenHubConfig]: { title: 'Open Hub Model config.json', icon: '$(go-to-file)' },
   [CommandId.GetState]: { title: 'Internal: Document State (for tests)' },
 };
 
@@ -35,6 +39,7 @@ const PALETTE_WHEN: Partial<Record<CommandId, string>> = {
   [CommandId.RunBenchmark]: CONTEXT_IS_MODEL_CONFIG,
   [CommandId.CopySummary]: CONTEXT_IS_MODEL_CONFIG,
   [CommandId.GetState]: 'false',
+  [CommandId.OpenHubConfig]: 'false',
 };
 
 const DTYPE_DESCRIPTIONS: Record<string, string> = {
@@ -66,6 +71,8 @@ function configuration(): Record<string, unknown> {
       additionalProperties: severity,
     },
     extraGlobs: { type: 'array', items: { type: 'string' }, default: d.extraGlobs, markdownDescription: 'Globs of JSON files to treat as model configs even when their content does not say so. A glob without `/` matches the file name anywhere (`*.model.json`); other globs match the workspace-relative path (`models/**/*.json`).' },
+    // Where model ids' configs come from (src/extension/hub/settings.ts).
+    ...HUB_SETTINGS,
   };
   let order = 0;
   return {
@@ -100,7 +107,9 @@ export function contributes(): Record<string, unknown> {
 
 /** `activationEvents`: JSON documents, and restoring a panel after a reload. Commands activate implicitly. */
 export function activationEvents(): string[] {
-  return ['onLanguage:json', 'onLanguage:jsonc', `onWebviewPanel:${PANEL_VIEW_TYPE}`, `onCustomEditor:${GGUF_EDITOR_VIEW_TYPE}`];
+  // Model ids are hovered in Python, shell, YAML, Markdown...: those languages activate KV Lens too (src/extension/hub).
+  const idLanguages = MODEL_ID_LANGUAGES.filter((l) => l !== 'json' && l !== 'jsonc').map((l) => `onLanguage:${l}`);
+  return ['onLanguage:json', 'onLanguage:jsonc', ...idLanguages, `onWebviewPanel:${PANEL_VIEW_TYPE}`, `onCustomEditor:${GGUF_EDITOR_VIEW_TYPE}`];
 }
 
 /** `capabilities`: analysis is read-only and works anywhere; benchmarks run code, so they need trust. */
@@ -108,7 +117,7 @@ export function capabilities(): Record<string, unknown> {
   return {
     untrustedWorkspaces: {
       supported: 'limited',
-      description: 'Hovers, diagnostics, quick fixes and the panel work in untrusted workspaces; running attention benchmarks needs a trusted workspace.',
+      description: 'Hovers, diagnostics, quick fixes and the panel work in untrusted workspaces, and so does reading public model configs from the Hugging Face Hub (JSON only: nothing runs); running attention benchmarks needs a trusted workspace.',
     },
     virtualWorkspaces: true,
   };

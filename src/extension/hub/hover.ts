@@ -1,0 +1,79 @@
+/**
+ * Hovers on model ids in any file (core/modelId finds them): the config hover's summary (core/hover's
+ * HoverContext: grouping, KV per token, cost at the model's context and the user's) for that model, plus its
+ * revision and commit, where the config came from, exact weights when the Hub's safetensors headers were read,
+ * and links: the panel, the config.json as a virtual document, a benchmark. Never waits on the network longer
+ * than HubModels' bound; a pending fetch says so.
+ */
+import * as vscode from 'vscode';
+import { HoverContext } from '../../core/hover/context';
+import { CommandLinks, esc } from '../../core/hover/markdown';
+import { formatBytes, formatCount } from '../../core/format';
+import { modelIdAt, type ModelIdMatch } from '../../core/modelId';
+import { estimateWeights } from '../../core/weights';
+import { weightsFigure } from '../../core/exactWeights';
+import type { Settings } from '../config';
+import { CommandId } from '../contributions/commandIds';
+import type { Log } from '../log';
+import { guardedAsync } from '../log';
+import { hubConfigUri } from './documents';
+import type { HubModels, ModelState } from './models';
+
+export { MODEL_ID_LANGUAGES } from './constants';
+
+/** The hover provider for model ids. */
+export class ModelIdHoverProvider implements vscode.HoverProvider {
+  constructor(
+    private readonly models: HubModels,
+    private readonly settings: Settings,
+    private readonly log: Log,
+  ) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    return guardedAsync(this.log, `model-id hover in ${document.uri.toString()}`, async () => {
+      // Only the hovered line and the three after it are read (for a revision= on the next line).
+      const first = position.line;
+      const last = Math.min(document.lineCount - 1, first + 3);
+      const text = document.getText(new vscode.Range(first, 0, last, document.lineAt(last).text.length));
+      const match = modelIdAt(text, position.character, { languageId: document.languageId, fileName: document.uri.path });
+      if (!match) return undefined;
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      let state: ModelState;
+      try {
+        state = await this.models.lookup({ id: match.id, ...(match.revision ? { revision: match.revision } : {}) }, match.context, undefined, abort.signal);
+      } finally {
+        sub.dispose();
+      }
+      if (token.isCancellationRequested || state.state === 'not-cached') return undefined;
+      const range = new vscode.Range(first, match.start, first, match.end);
+      const { markdown, commands } = renderModelHover(match, state, this.settings);
+      const md = new vscode.MarkdownString(markdown);
+      md.supportHtml = false;
+      md.isTrusted = { enabledCommands: commands };
+      return new vscode.Hover(md, range);
+    }, undefined);
+  }
+}
+
+/** The hover's Markdown for a model id in a given state, and the command ids it links to. */
+export function renderModelHover(match: ModelIdMatch, state: ModelState, settings: Settings): { markdown: string; commands: string[] } {
+  const title = `**${esc(match.id)}**${match.revision ? ` @ ${esc(match.revision)}` : ''}`;
+  if (state.state === 'pending') return { markdown: `${title}: fetching config.json from the Hub... hover again in a moment.`, commands: [] };
+  if (state.state === 'failed') return { markdown: `${title}: ${esc(state.error)}`, commands: [] };
+  if (state.state === 'not-cached') return { markdown: `${title}: not cached`, commands: [] };
+  const { model, analysis } = state;
+  const uri = hubConfigUri(model.id, model.commit).toString();
+  const links = new CommandLinks(uri);
+  const source = model.source.kind === 'hf-cache' ? `the Hugging Face cache (\`${esc(model.source.path)}\`)` : model.source.kind === 'store' ? "KV Lens's store of Hub configs" : `the Hub (${esc(model.source.endpoint)})`;
+  const head = `${title}: revision ${esc(model.revision)}, commit \`${model.commit.slice(0, 12)}\`, from ${source}.`;
+  if (!analysis.model) return { markdown: `${head}\n\nKV Lens could not describe this model${analysis.error ? `: ${esc(analysis.error)}` : '.'}`, commands: [] };
+  const c = new HoverContext(analysis, analysis.model, settings.value, links);
+  const w = weightsFigure(estimateWeights(analysis.model, analysis.parsed), model.exactWeights);
+  const weights = `Weights: ${w.exact ? '' : '~'}${formatCount(w.totalParams)} parameters, ${formatBytes(w.bytes)} (${esc(w.dtypeFrom)}).`;
+  const open = links.link('Open config.json', CommandId.OpenHubConfig);
+  return {
+    markdown: [head, c.kindSentence(), c.costTable(false), weights, [c.linksLine(), open].filter(Boolean).join(' · ')].filter(Boolean).join('\n\n'),
+    commands: links.used,
+  };
+}

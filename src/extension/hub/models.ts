@@ -1,0 +1,153 @@
+/**
+ * Model ids for the editor: one resolution per id and revision (src/io/hubResolve: HF cache, KV Lens's store
+ * in `globalStorageUri`, the Hub), remembered for the session. A hover waits at most {@link HOVER_WAIT_MS};
+ * past that it says "fetching" and the answer is there on the next hover. A failure is remembered too and not
+ * asked again before {@link FAILURE_HOLD_MS} (a 429: its Retry-After), so nothing retries in a loop. Every
+ * request carries a time limit and is aborted when the extension stops.
+ */
+import * as vscode from 'vscode';
+import { analyzeText, type Analysis } from '../../core/analyze';
+import type { ModelIdContext, ModelRef } from '../../core/modelId';
+import { hfHubCacheDir, readCachedConfig } from '../../io/hfCache';
+import { resolveModel, type ResolvedModel } from '../../io/hubResolve';
+import { resolveEndpoint, resolveOffline, resolveToken } from '../../io/hubSettings';
+import { HubStore } from '../../io/hubStore';
+import type { Log } from '../log';
+import { readHubSettings, TOKEN_SECRET } from './settings';
+
+/** The longest a hover waits for the network. */
+export const HOVER_WAIT_MS = 750;
+/** How long a failed lookup is answered from memory before one more attempt. */
+export const FAILURE_HOLD_MS = 30_000;
+const MAX_MEMO = 512;
+
+/** What is known of one id and revision. */
+export type ModelState =
+  | { state: 'pending' }
+  | { state: 'done'; model: ResolvedModel; analysis: Analysis }
+  | { state: 'failed'; error: string; until: number }
+  /** Prose: not in any cache, and not worth a request. */
+  | { state: 'not-cached' };
+
+type Entry = { state: 'pending'; promise: Promise<void> } | Exclude<ModelState, { state: 'pending' }>;
+
+/** The editor's model-id resolver. */
+export class HubModels implements vscode.Disposable {
+  private readonly memo = new Map<string, Entry>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly byCommit = new Map<string, ResolvedModel>();
+  readonly store: HubStore;
+
+  constructor(context: vscode.ExtensionContext, private readonly log: Log) {
+    this.store = new HubStore(vscode.Uri.joinPath(context.globalStorageUri, 'hub-store').fsPath);
+    this.secrets = context.secrets;
+  }
+  private readonly secrets: vscode.SecretStorage;
+
+  /** The HF cache folder this window reads. */
+  cacheDir(): string {
+    return hfHubCacheDir();
+  }
+
+  /** Forgets everything (settings or token changed). */
+  clear(): void {
+    this.memo.clear();
+  }
+
+  /**
+   * The state of `ref`, waiting at most `waitMs` for a fetch (started here when none runs). `prose` ids are
+   * answered from the caches only.
+   */
+  async lookup(ref: ModelRef, context: ModelIdContext, waitMs = HOVER_WAIT_MS, signal?: AbortSignal): Promise<ModelState> {
+    const key = `${ref.id}@${ref.revision ?? 'main'}`;
+    const known = this.memo.get(key);
+    if (known?.state === 'done') return known;
+    if (known?.state === 'failed' && Date.now() < known.until) return known;
+    if (context === 'prose') {
+      const r = await resolveModel(ref, { ...(await this.options()), cacheOnly: true });
+      if ('error' in r) return { state: 'not-cached' };
+      return this.remember(key, r);
+    }
+    let entry = known?.state === 'pending' ? known : undefined;
+    if (!entry) {
+      const promise = this.fetch(key, ref);
+      entry = { state: 'pending', promise };
+      this.set(key, entry);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      entry.promise,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    const now = this.memo.get(key);
+    return now && now.state !== 'pending' ? now : { state: 'pending' };
+  }
+
+  /** A model resolved this session, by id and commit (the virtual documents' content). */
+  resolved(id: string, commit: string): ResolvedModel | undefined {
+    const hit = this.byCommit.get(`${id}@${commit}`);
+    if (hit) return hit;
+    const stored = this.store.get(id, commit);
+    if (stored) return { id, revision: commit, commit, text: stored.text, bom: stored.bom, source: { kind: 'store', dir: this.store.dir, fetchedAt: stored.fetchedAt }, label: `${id}@${commit}` };
+    const cached = readCachedConfig(id, commit, this.cacheDir());
+    return cached.kind === 'found' ? { id, revision: commit, commit, text: cached.config.text, bom: cached.config.bom, source: { kind: 'hf-cache', path: cached.path }, label: `${id}@${commit}` } : undefined;
+  }
+
+  private async fetch(key: string, ref: ModelRef): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      const opts = await this.options(abort.signal);
+      const r = await resolveModel(ref, opts);
+      if ('error' in r) {
+        const hold = r.retryAfterS !== undefined ? r.retryAfterS * 1000 : FAILURE_HOLD_MS;
+        this.set(key, { state: 'failed', error: r.error, until: Date.now() + hold });
+        this.log.info(`model ${key}: ${r.error}`);
+      } else {
+        this.remember(key, r);
+        this.log.info(`model ${key}: ${r.label} from ${r.source.kind}`);
+      }
+    } catch (e) {
+      this.set(key, { state: 'failed', error: e instanceof Error ? e.message : String(e), until: Date.now() + FAILURE_HOLD_MS });
+    } finally {
+      this.aborts.delete(abort);
+    }
+  }
+
+  private remember(key: string, model: ResolvedModel): ModelState {
+    const entry = { state: 'done' as const, model, analysis: analyzeText(model.text) };
+    this.set(key, entry);
+    this.byCommit.set(`${model.id}@${model.commit}`, model);
+    if (this.byCommit.size > MAX_MEMO) this.byCommit.delete(this.byCommit.keys().next().value!);
+    return entry;
+  }
+
+  private set(key: string, entry: Entry): void {
+    this.memo.delete(key);
+    this.memo.set(key, entry);
+    if (this.memo.size > MAX_MEMO) this.memo.delete(this.memo.keys().next().value!);
+  }
+
+  /** Where to look, as the settings, the environment and SecretStorage say now. The token is never logged. */
+  private async options(signal?: AbortSignal) {
+    const s = readHubSettings();
+    const secret = await this.secrets.get(TOKEN_SECRET);
+    const token = resolveToken(secret);
+    return {
+      cacheDir: this.cacheDir(),
+      store: this.store,
+      // The extension host's fetch: VS Code routes it through `http.proxy` (http.fetchAdditionalSupport).
+      client: { endpoint: resolveEndpoint(s.endpoint), offline: resolveOffline(s.offline), ...(token ? { token: token.token } : {}), ...(signal ? { signal } : {}) },
+    };
+  }
+
+  dispose(): void {
+    for (const a of this.aborts) a.abort();
+    this.aborts.clear();
+    this.memo.clear();
+  }
+}
