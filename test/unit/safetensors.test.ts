@@ -4,6 +4,7 @@
  * worked out from the format: bytes = product(shape) x bits(dtype) / 8, offsets laid end to end.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,6 +226,12 @@ describe('readSafetensorsHeader', () => {
     assert.equal(h.tensors[0]!.end, big);
     // Reading 100 GiB would take minutes and the memory would show it; the header is under 100 bytes.
     assert.ok(process.memoryUsage().rss - before < 64 * 2 ** 20, 'memory grew by more than 64 MiB');
+  });
+
+  test('a FIFO named model.safetensors is refused without blocking', async (t) => {
+    const path = join(dir, 'fifo.safetensors');
+    if (spawnSync('mkfifo', [path]).status !== 0) return t.skip('no mkfifo here');
+    await rejectsSt(readSafetensorsHeader(path), path, /not a regular file: it is a FIFO/);
   });
 
   test('a folder, a missing file', async () => {
