@@ -72,7 +72,7 @@ export async function analyzeGgufFile(file: string, opts: ReportOptions): Promis
 
 /** Extra table lines for a GGUF report: what llama.cpp allocates. Plain text; the caller escapes each line. */
 export function ggufLines(r: GgufReport): string[] {
-  const lines = [`  GGUF       v${r.gguf.version}, ${r.gguf.architecture}${r.gguf.knownArchitecture ? '' : ' (architecture without known llama.cpp layer rules)'}, ${formatInt(r.gguf.tensors)} tensors${r.gguf.shards > 1 ? ` in ${r.gguf.shards} shards` : ''}`];
+  const lines = [`  GGUF       v${r.gguf.version}, ${r.gguf.architecture}${r.gguf.knownArchitecture ? '' : ' (architecture without known llama.cpp layer rules)'}, ${formatInt(r.gguf.tensors)} tensor${r.gguf.tensors === 1 ? '' : 's'}${r.gguf.shards > 1 ? ` in ${r.gguf.shards} shards` : ''}`];
   const l = r.llamaCpp;
   if (l) {
     const parts = [

@@ -151,6 +151,15 @@ describe("llama.cpp's per-architecture rules", () => {
     assert.throws(() => describeGguf(header({ ...base, 'gemma3.attention.sliding_window_pattern': [true, false] })), (e: unknown) => e instanceof GgufModelError && /one per layer \(6\)/.test(e.message));
   });
 
+  test('exaone4: the period only on the 64-layer model, as llama.cpp sets it', () => {
+    const meta = (layers: number) => ({ 'general.architecture': 'exaone4', 'exaone4.block_count': layers, 'exaone4.context_length': 65536, 'exaone4.embedding_length': 2048, 'exaone4.attention.head_count': 32, 'exaone4.attention.head_count_kv': 8, 'exaone4.attention.sliding_window': 4096 });
+    // 64 layers: set_swa_pattern(4): 48 sliding, 16 full; 30 layers: no sliding layer at all.
+    assert.equal(describeGguf(header(meta(64))).model.layers.filter((l) => l.kind === 'sliding').length, 48);
+    const small = describeGguf(header(meta(30))).model;
+    assert.equal(small.layers.filter((l) => l.kind === 'sliding').length, 0);
+    assert.ok(small.notes.some((s) => /only for 64 layers/.test(s)));
+  });
+
   test('gpt-oss-20b: period 2, even layers window 128', () => {
     // ggml-org/gpt-oss-20b-GGUF: sliding_window 128 (gguf-parser-go issue #32); the rest from its config.json (examples/gpt-oss-20b).
     const m = describeGguf(header({

@@ -177,7 +177,11 @@ function slidingLayers(m: Meta, n: number, notes: string[]): { swa: boolean[]; w
     if (declared) notes.push(`${windowKey} = ${declared}, but llama.cpp's ${m.arch} loader does not read it: every layer keeps the full context.`);
     return undefined;
   }
-  if (rule?.layers !== undefined && rule.layers !== n && patternRaw === undefined && declared === undefined) return undefined;
+  // exaone4: only the 64-layer model gets the pattern; llama.cpp leaves the others without sliding layers.
+  if (rule?.layers !== undefined && rule.layers !== n && patternRaw === undefined) {
+    if (declared) notes.push(`${windowKey} = ${declared}, but llama.cpp's ${m.arch} loader sets sliding layers only for ${rule.layers} layers: every layer keeps the full context.`);
+    return undefined;
+  }
   if (rule?.onlyWithWindow && !declared) return undefined;
   if (rule?.offWhenZero && declared === 0) return undefined;
   if (m.arch === 'phi3') return undefined;
