@@ -136,3 +136,17 @@ describe('side by side', () => {
     assert.deepEqual(parseEngines('vLLM,llamacpp,nope'), { engines: ['vllm', 'llama.cpp'], unknown: ['nope'] });
   });
 });
+
+describe('hover detail', () => {
+  it('the KV-heads hover has a line per engine at the settings', async () => {
+    const { hoverAt } = await import('../../src/core/hover/index.js');
+    const { DEFAULT_SETTINGS } = await import('../../src/core/settings.js');
+    const text = readFileSync(join(CONFIGS, 'qwen2__Qwen2.5-7B-Instruct.json'), 'utf8');
+    const h = hoverAt(analyzeText(text), text.indexOf('num_key_value_heads') + 3, { ...DEFAULT_SETTINGS, context: 8192, batch: 4 }, { documentUri: 'file:///m/config.json' });
+    assert.ok(h);
+    assert.match(h.markdown, /Engines at 8k x 4, 80 GiB per GPU/);
+    for (const e of ['vLLM', 'SGLang', 'llama.cpp', 'TensorRT-LLM']) assert.match(h.markdown, new RegExp(`\\| ${e.replace('.', '\\.')} \\|`));
+    // llama.cpp: 4 x 8192 cells x 28 layers x 512 x 2 x 2 B = 1.75 GiB, exact (no ~).
+    assert.match(h.markdown, /\| llama\.cpp \| 1\.75 GiB per GPU, 32,768 cells \|/);
+  });
+});

@@ -12,6 +12,7 @@ import type { KvLensSettings } from '../settings';
 import type { Derived, JsonPath, KvOptions, KvReport, ModelDescription } from '../types';
 import { groupingMap, withKvHeads } from '../whatif';
 import { codeBlock, esc, table, times } from './markdown';
+import { engineEstimates, ENGINE_LABELS } from '../engines';
 import { HOVER_COMMANDS } from './markdown';
 import type { CommandLinks } from './markdown';
 
@@ -183,6 +184,27 @@ export class HoverContext {
       [`vs MHA (${a.queryHeads.value} KV heads)`, `${formatBytes(mha.bytesPerToken)} per token: ${times(ratio)} smaller, ${saving}`],
       ['Decode speed-up bound (cache reads)', `${times(a.queryHeads.value / a.kvHeads.value)} vs MHA`],
     ];
+  }
+
+  /**
+   * What each serving engine allocates at the settings' context, batch, dtype, tp and GPU memory (core/engines):
+   * one row per engine; memory-sized pools rest on an estimated activation reserve, marked "~".
+   */
+  engineTable(): string {
+    const r = this.atSettings();
+    if (r.bytesPerToken === 0 && r.stateBytes === 0) return '';
+    const gpu = this.settings.gpuMemoryGiB > 0 ? this.settings.gpuMemoryGiB : undefined;
+    const est = engineEstimates(this.model, { ...(gpu ? { gpuMemoryGiB: gpu } : {}), context: r.context, batch: r.batch, tp: r.tp, ...(this.opts.kvDtype ? { kvDtype: this.opts.kvDtype } : {}) });
+    const rows: [string, string][] = est.map((e) => {
+      const estimate = e.assumptions.some((a) => a.estimate) && e.engine !== 'llama.cpp' ? '~' : '';
+      const parts = [e.kvBytesPerGpu ? `${estimate}${formatBytes(e.kvBytesPerGpu)} per GPU` : 'pool sized from GPU memory'];
+      if (e.poolTokens !== undefined && e.engine !== 'llama.cpp') parts.push(`${estimate}${formatInt(e.poolTokens)} tokens`);
+      if (e.engine === 'llama.cpp') parts.push(`${formatInt(e.poolTokens ?? 0)} cells`);
+      if (e.maxConcurrency !== undefined && e.engine !== 'llama.cpp') parts.push(`${estimate}${times(e.maxConcurrency)} requests at ${formatTokens(r.context)}`);
+      if (e.fits === false) parts.push('**does not fit**');
+      return [ENGINE_LABELS[e.engine], parts.join(', ')];
+    });
+    return `Engines at ${formatTokens(r.context)} x ${r.batch}${gpu ? `, ${gpu} GiB per GPU` : ''} (~ rests on an estimated activation reserve):\n\n${table(rows)}`;
   }
 
   formula(): string {

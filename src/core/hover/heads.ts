@@ -29,6 +29,7 @@ export function kvHeads(c: HoverContext, t: HoverTarget): string {
     if (picture) parts.push(picture);
   }
   parts.push(c.costTable(true));
+  parts.push(c.engineTable());
   parts.push(c.formula());
   parts.push(c.linksLine());
   return parts.filter(Boolean).join('\n\n');
