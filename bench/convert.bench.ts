@@ -10,11 +10,11 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { convertCheckpoint } from '../src/convert/runner';
 
 const CHILD = process.argv[2] === '--child';
 
 async function child(src: string, out: string): Promise<void> {
-  const { convertCheckpoint } = await import('../src/convert/runner');
   const t0 = performance.now();
   const report = await convertCheckpoint({ src, out, kvHeads: 8, method: 'mean' });
   const seconds = (performance.now() - t0) / 1000;

@@ -10,14 +10,16 @@ import { POOL_METHODS, type PoolMethod } from '../core/uptrain/pool';
 import { convertCheckpoint, ConvertRefusal, type ConvertReport } from '../convert/runner';
 import { processOutput, type CliOutput } from './output';
 
-export const CONVERT_USAGE = `usage: kv-lens convert <SRC folder> --kv-heads N --out <DST folder> [--method mean|mean-norm] [--force] [--json]
+export const CONVERT_USAGE = `usage: kv-lens convert <SRC folder> --kv-heads N --out <DST folder> [--method mean|mean-norm] [--force] [--no-functional] [--json]
   Writes SRC (config.json + model.safetensors or a sharded index) to DST with each group of K/V heads mean-pooled
   into one (GQA uptraining, Ainslie et al. 2023). SRC is never modified.
   --kv-heads  the new KV head count: a divisor of the model's KV heads
   --method    mean (the paper's recipe, default) or mean-norm (then each pooled head rescaled to its members' mean norm)
   --force     replace a non-empty DST
+  --no-functional  skip the functional check (each layer's attention output, original vs converted weights, run
+              through onnxruntime on the embeddings of a fixed text)
   --json      per-layer figures and the summary as JSON
-The figures are the weights' sharing error before fine-tuning, not model quality: fine-tune the result next.
+The figures are attention-layer errors before fine-tuning, not model quality: fine-tune the result next.
 Exit codes: 0 written, 1 refused or failed (nothing written), 2 usage error, 130 interrupted.`;
 
 class UsageError extends Error {
@@ -32,6 +34,7 @@ interface ConvertArgs {
   kvHeads: number;
   method: PoolMethod;
   force: boolean;
+  functional: boolean;
   json: boolean;
 }
 
@@ -42,6 +45,7 @@ function parseArgs(args: string[]): ConvertArgs {
   const positional: string[] = [];
   let json = false;
   let force = false;
+  let functional = true;
   let help = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -52,10 +56,11 @@ function parseArgs(args: string[]): ConvertArgs {
     if (arg === '-h' || arg === '--help') help = true;
     else if (arg === '--json') json = true;
     else if (arg === '--force') force = true;
+    else if (arg === '--no-functional') functional = false;
     else if (arg.startsWith('-') && arg !== '-') {
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg : arg.slice(0, eq);
-      if (name === '--json' || name === '--force' || name === '--help') throw new UsageError(`${name} takes no value (got ${JSON.stringify(arg)})`);
+      if (name === '--json' || name === '--force' || name === '--no-functional' || name === '--help') throw new UsageError(`${name} takes no value (got ${JSON.stringify(arg)})`);
       if (!VALUED.includes(name)) throw new UsageError(`unknown flag ${name}`);
       let value: string | undefined;
       if (eq >= 0) value = arg.slice(eq + 1);
@@ -77,7 +82,7 @@ function parseArgs(args: string[]): ConvertArgs {
   if (out === undefined) throw new UsageError('--out DST is required');
   const method = flags.get('--method') ?? 'mean';
   if (!(POOL_METHODS as readonly string[]).includes(method)) throw new UsageError(`--method: expected ${POOL_METHODS.join('|')}, got ${JSON.stringify(method)}`);
-  return { src: positional[0]!, out, kvHeads: Number(heads), method: method as PoolMethod, force, json };
+  return { src: positional[0]!, out, kvHeads: Number(heads), method: method as PoolMethod, force, functional, json };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -95,8 +100,15 @@ export function formatConvertReport(r: ConvertReport): string {
     lines.push(`  ${String(l.layer).padStart(5)}   ${pct(l.sharingError).padStart(9)}   ${pct(l.k.sharingError).padStart(7)}   ${pct(l.v.sharingError).padStart(7)}   ${l.k.normRatio.toFixed(3).padStart(6)}   ${l.v.normRatio.toFixed(3).padStart(6)}`);
   }
   const s = r.summary.sharingError;
-  lines.push('', `Worst layer ${s.worstLayer}: ${pct(s.worst)}; median ${pct(s.median)}.`);
-  lines.push('These describe the weights before fine-tuning, not model quality; fine-tune the converted model next.');
+  lines.push('', `Sharing error: worst layer ${s.worstLayer}: ${pct(s.worst)}; median ${pct(s.median)}.`);
+  if (r.functional) {
+    const f = r.functional;
+    lines.push('', `Functional check (${f.label}):`, `  inputs: ${escapeText(f.inputs)}; ${escapeText(f.positions)}; causal`, '  layer   rel. error   cosine');
+    for (const l of f.layers) lines.push(`  ${String(l.layer).padStart(5)}   ${pct(l.relativeError).padStart(10)}   ${l.cosine.toFixed(5)}`);
+    const e = r.summary.relativeError!;
+    lines.push(`Relative error ‖A' − A‖ / ‖A‖: worst layer ${e.worstLayer}: ${pct(e.worst)}; median ${pct(e.median)}.`);
+  }
+  lines.push('These are attention-layer errors before fine-tuning, not model quality; fine-tune the converted model next.');
   for (const n of r.notes) lines.push(`Note: ${escapeText(n)}`);
   lines.push(`Wrote ${r.files.length} files, ${(r.bytesWritten / 2 ** 20).toFixed(1)} MiB of weights, in ${r.seconds.toFixed(1)} s.`);
   return lines.join('\n');
@@ -125,6 +137,10 @@ export async function runConvertCli(args: string[], io?: CliOutput): Promise<num
     const report = await convertCheckpoint({
       ...parsed,
       signal: controller.signal,
+      onFidelityLayer: (done, total) => {
+        const line = `functional check: layer ${done} of ${total}`;
+        o.err(tty ? `\r\x1b[K${line}` : done === total || done % 8 === 0 ? `${line}\n` : '');
+      },
       onProgress: (p) => {
         const now = Date.now();
         if (now - last < 1000 && p.bytesDone < p.bytesTotal) return;

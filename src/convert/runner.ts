@@ -21,6 +21,8 @@ import { readConfigFileOrThrow, ConfigReadError } from '../io/readConfigFile';
 import { readCheckpoint, SAFE_WEIGHTS_INDEX_NAME, type Checkpoint } from '../io/safetensors';
 import { SafetensorsWriter, tensorByteLength } from '../io/safetensorsWrite';
 import { TensorDataReader } from '../io/tensorData';
+import type { FunctionalFidelity } from './functional';
+import { runFunctionalFidelity } from './fidelityClient';
 
 /** What to convert, where to, how. */
 export interface ConvertOptions {
@@ -33,6 +35,10 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Called as bytes are written (throttled to about five a second, and once at the end). */
   onProgress?: (p: ConvertProgress) => void;
+  /** Run the functional fidelity check through onnxruntime (default true); before DST is renamed into place. */
+  functional?: boolean;
+  /** Called as the functional check finishes each layer. */
+  onFidelityLayer?: (done: number, total: number) => void;
 }
 
 /** How far a conversion is. */
@@ -57,7 +63,9 @@ export interface ConvertReport {
   dtype: string;
   /** Data-free figures per layer (fidelity.ts says what they mean). */
   layers: LayerWeightFigures[];
-  summary: { sharingError: Spread };
+  /** Functional figures (attention output, original vs converted weights), unless skipped or unavailable. */
+  functional?: FunctionalFidelity;
+  summary: { sharingError: Spread; relativeError?: Spread };
   notes: string[];
   /** Files written in DST, by name. */
   files: string[];
@@ -208,10 +216,22 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       files.push(entry);
     }
     cancelled(signal);
+    let functional: FunctionalFidelity | undefined;
+    const notes = [...plan.notes];
+    if (opts.functional !== false) {
+      try {
+        functional = await runFunctionalFidelity({ src: opts.src, converted: temp, kvHeads: opts.kvHeads, method: opts.method }, { signal, onLayer: opts.onFidelityLayer });
+        notes.push(...functional.notes);
+      } catch (e) {
+        if (e instanceof Error && e.name === 'AbortError') throw e;
+        // The conversion stands without it: say why the figures are missing rather than fail a written checkpoint.
+        notes.push(`The functional check did not run: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    cancelled(signal);
     await moveIntoPlace(temp, outReal);
     progress('', '', true);
     const layers = fidelity.figures();
-    const notes = [...plan.notes];
     if (skipped.length) notes.push(`Not copied (other weight formats would still hold the old heads): ${skipped.join(', ')}.`);
     return {
       src: opts.src,
@@ -225,7 +245,11 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       newKvHeads: plan.geometry.newKvHeads,
       dtype: [...plan.edits.values()][0]!.dtype,
       layers,
-      summary: { sharingError: spread(layers.map((l) => ({ layer: l.layer, value: l.sharingError }))) },
+      functional,
+      summary: {
+        sharingError: spread(layers.map((l) => ({ layer: l.layer, value: l.sharingError }))),
+        ...(functional ? { relativeError: spread(functional.layers.map((l) => ({ layer: l.layer, value: l.relativeError }))) } : {}),
+      },
       notes,
       files: files.sort(),
       skipped,

@@ -7,18 +7,24 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 import { buildCli, runCli } from '../support/cli';
+import { REPO_ROOT } from '../fixtures/paths';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'kvlens-convert-cli-'));
 process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
 
-/** A 2-layer Llama with 4 heads of 2 in fp32; head h of k_proj / v_proj holds the value h + 1 everywhere. */
+/**
+ * A 2-layer Llama with 4 heads of 2 in fp32; head h of k_proj / v_proj holds the value h + 1 everywhere, q_proj and
+ * o_proj hold (i mod 7 - 3) / 4 at element i (any values serve the functional check; these are easy to write).
+ */
 function checkpoint(dir: string): void {
   mkdirSync(dir);
   const hidden = 8;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', num_attention_heads: 4, num_hidden_layers: 2, hidden_size: hidden }, null, 2));
   const tensors: { name: string; values: number[]; shape: number[] }[] = [];
   for (let l = 0; l < 2; l++) {
+    for (const p of ['q_proj', 'o_proj']) tensors.push({ name: `model.layers.${l}.self_attn.${p}.weight`, values: Array.from({ length: 64 }, (_, i) => ((i % 7) - 3) / 4), shape: [8, hidden] });
     for (const p of ['k_proj', 'v_proj']) {
       const values: number[] = [];
       for (let h = 0; h < 4; h++) for (let i = 0; i < 2 * hidden; i++) values.push(h + 1);
@@ -38,7 +44,16 @@ function checkpoint(dir: string): void {
 }
 
 test('kv-lens convert: usage errors exit 2, refusals 1 with nothing written, --json gives per-layer figures and the summary', async () => {
-  const cli = await buildCli(ROOT);
+  // Bundles inside the checkout (git-ignored .test-output/), so the worker's external onnxruntime-node resolves.
+  const bundles = join(REPO_ROOT, '.test-output', `convert-cli-${process.pid}`);
+  mkdirSync(bundles, { recursive: true });
+  process.on('exit', () => rmSync(bundles, { recursive: true, force: true }));
+  const cli = await buildCli(bundles);
+  // The fidelity worker's bundle beside the CLI's, as dist/ has them (esbuild.mjs builds both).
+  await esbuild.build({
+    entryPoints: [join(REPO_ROOT, 'src', 'convert', 'fidelityWorker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    external: ['vscode', 'onnxruntime-node'], mainFields: ['module', 'main'], outfile: join(bundles, 'convertWorker.js'), logLevel: 'warning', absWorkingDir: REPO_ROOT,
+  });
   const src = join(ROOT, 'src');
   checkpoint(src);
   for (const args of [[src, '--out', join(ROOT, 'x')], [src, '--kv-heads', '2'], [src, '--kv-heads', 'two', '--out', join(ROOT, 'x')], [src, '--kv-heads', '2', '--out', join(ROOT, 'x'), '--method', 'max'], ['--kv-heads', '2', '--out', join(ROOT, 'x')]]) {
@@ -58,7 +73,17 @@ test('kv-lens convert: usage errors exit 2, refusals 1 with nothing written, --j
   const out = join(ROOT, 'out');
   const r = runCli(cli, ['convert', src, '--kv-heads', '2', '--out', out, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { layers: { layer: number; sharingError: number; k: { normRatio: number } }[]; summary: { sharingError: { worst: number; median: number; worstLayer: number } }; newKvHeads: number };
+  const report = JSON.parse(r.stdout) as {
+    layers: { layer: number; sharingError: number; k: { normRatio: number } }[];
+    summary: { sharingError: { worst: number; median: number; worstLayer: number }; relativeError: { worst: number } };
+    functional: { label: string; layers: { relativeError: number; cosine: number }[] };
+    newKvHeads: number;
+    notes: string[];
+  };
+  assert.ok(report.functional, report.notes.join(' '));
+  assert.equal(report.functional.label, 'attention-layer error before fine-tuning, not model quality');
+  assert.equal(report.functional.layers.length, 2);
+  assert.equal(report.summary.relativeError.worst, Math.max(...report.functional.layers.map((l) => l.relativeError)));
   assert.equal(report.newKvHeads, 2);
   assert.equal(report.layers.length, 2);
   // Groups {1, 2} and {3, 4} (per element): means 1.5 and 3.5; squared distances 4 x 0.25 per group element over
@@ -72,8 +97,9 @@ test('kv-lens convert: usage errors exit 2, refusals 1 with nothing written, --j
   const again = runCli(cli, ['convert', src, '--kv-heads', '2', '--out', out]);
   assert.equal(again.code, 1, 'a non-empty DST without --force');
   assert.match(again.stderr, /not empty/);
-  const table = runCli(cli, ['convert', src, '--kv-heads', '1', '--out', out, '--force']);
+  const table = runCli(cli, ['convert', src, '--kv-heads', '1', '--out', out, '--force', '--no-functional']);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /KV heads 4 -> 1 \(mean\), written native/);
   assert.match(table.stdout, /not model quality/);
+  assert.doesNotMatch(table.stdout, /Functional check/, '--no-functional skips it');
 });

@@ -282,7 +282,8 @@ async function readBack(dir: string): Promise<Map<string, { dtype: Dtype; shape:
 
 async function convert(src: string, n: number, extra: Partial<ConvertOptions> = {}) {
   const out = join(ROOT, `out-${serial++}`);
-  const report = await convertCheckpoint({ src, out, kvHeads: n, method: 'mean', ...extra });
+  // The functional check (onnxruntime in a worker) is off except in the tests about it: it costs a worker per run.
+  const report = await convertCheckpoint({ src, out, kvHeads: n, method: 'mean', functional: false, ...extra });
   return { out, report };
 }
 
@@ -413,6 +414,35 @@ test('identical heads within each group: error 0 with mean, the heads written as
   assert.equal(mean.report.summary.sharingError.worst, Math.max(...mean.report.layers.map((l) => l.sharingError)));
 });
 
+// ---------- functional fidelity (onnxruntime, in a worker thread) ----------
+
+test('functional figures: every layout runs; N = heads gives error 0 and cosine 1, identical heads about 0, random heads clearly more', async () => {
+  for (const s of [
+    { modelType: 'llama', layout: 'separate', q: 4, kv: 4, hd: 4, layers: 2, dtype: 'F32' },
+    { modelType: 'qwen2', layout: 'separate', q: 4, kv: 2, hd: 8, layers: 1, dtype: 'BF16', bias: true },
+    { modelType: 'phi3', layout: 'fused', q: 4, kv: 4, hd: 4, layers: 1, dtype: 'F16' },
+    { modelType: 'gpt2', layout: 'gpt2', q: 4, kv: 4, hd: 4, layers: 1, dtype: 'F32' },
+    { modelType: 'gpt_neox', layout: 'neox', q: 4, kv: 4, hd: 4, layers: 1, dtype: 'F32' },
+  ] as Spec[]) {
+    const { dir } = checkpoint(s);
+    const same = await convert(dir, s.kv, { functional: true });
+    const f = same.report.functional;
+    assert.ok(f, `${s.modelType}: ${same.report.notes.join(' ')}`);
+    assert.equal(f.layers.length, s.layers);
+    assert.equal(f.label, 'attention-layer error before fine-tuning, not model quality');
+    assert.match(f.inputs, /token embeddings .* of a fixed 64-byte text/);
+    // The same weights through the same graph: the same output to the bit.
+    for (const l of f.layers) assert.ok(l.relativeError === 0 && Math.abs(l.cosine - 1) < 1e-6, `${s.modelType} N = heads: ${JSON.stringify(l)}`);
+    const pooled = await convert(dir, s.kv / 2, { functional: true });
+    for (const l of pooled.report.functional!.layers) assert.ok(l.relativeError > 0.05 && l.cosine < 0.999, `${s.modelType} random heads: ${JSON.stringify(l)}`);
+    assert.equal(pooled.report.summary.relativeError!.worst, Math.max(...pooled.report.functional!.layers.map((l) => l.relativeError)));
+  }
+  const twins: Spec = { modelType: 'llama', layout: 'separate', q: 4, kv: 4, hd: 4, layers: 2, dtype: 'F32', identical: 2 };
+  const t = await convert(checkpoint(twins).dir, 2, { functional: true });
+  for (const l of t.report.functional!.layers) assert.ok(l.relativeError < 1e-6, `identical heads: ${l.relativeError}`);
+  assert.match(t.report.functional!.positions, /RoPE on 4 of 4 dims, theta 10000/);
+});
+
 // ---------- sharded ----------
 
 test('sharded in, sharded out: the same shard layout and a valid index with the new total size', async () => {
@@ -461,7 +491,7 @@ test('refusals: N not dividing, an MLA config, a missing tensor, a truncated fil
   assert.equal(readFileSync(join(busy, 'keep.txt'), 'utf8'), 'mine');
   assert.equal(hashFolder(good.dir), hash);
   // --force replaces it, whole.
-  await convertCheckpoint({ src: good.dir, out: busy, kvHeads: 2, method: 'mean', force: true });
+  await convertCheckpoint({ src: good.dir, out: busy, kvHeads: 2, method: 'mean', force: true, functional: false });
   assert.equal(existsSync(join(busy, 'keep.txt')), false);
   assert.ok(existsSync(join(busy, 'model.safetensors')));
 
@@ -488,7 +518,7 @@ test('a cancel mid-way leaves nothing at DST and no temporary folder', async () 
   const controller = new AbortController();
   let calls = 0;
   await assert.rejects(
-    convertCheckpoint({ src: dir, out, kvHeads: 2, method: 'mean', signal: controller.signal, onProgress: () => { if (++calls === 1) controller.abort(); } }),
+    convertCheckpoint({ src: dir, out, kvHeads: 2, method: 'mean', functional: false, signal: controller.signal, onProgress: () => { if (++calls === 1) controller.abort(); } }),
     (e: unknown) => e instanceof Error && e.name === 'AbortError',
   );
   assert.equal(existsSync(out), false);
