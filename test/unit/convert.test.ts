@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
 import { convertCheckpoint, ConvertRefusal, type ConvertOptions } from '../../src/convert/runner';
 import { readCheckpoint, readSafetensorsHeader } from '../../src/io/safetensors';
+import { lintWeights } from '../../src/core/lint/weights';
+import { DEFAULT_SETTINGS } from '../../src/core/settings';
 
 // ---------- a seeded checkpoint, built by hand ----------
 
@@ -412,6 +414,24 @@ test('identical heads within each group: error 0 with mean, the heads written as
     assert.ok(Math.abs(m.sharingError - n.sharingError) < 1e-9 && m.sharingError > 0.5, `${m.sharingError}`);
   }
   assert.equal(mean.report.summary.sharingError.worst, Math.max(...mean.report.layers.map((l) => l.sharingError)));
+});
+
+test('the converted checkpoint passes the config-vs-weights lint; the old config against the new weights does not', async () => {
+  for (const s of [
+    { modelType: 'llama', layout: 'separate', q: 8, kv: 8, hd: 4, layers: 2, dtype: 'BF16' },
+    { modelType: 'qwen2', layout: 'separate', q: 4, kv: 2, hd: 8, layers: 2, dtype: 'F32', bias: true },
+    { modelType: 'phi3', layout: 'fused', q: 4, kv: 4, hd: 4, layers: 2, dtype: 'F16' },
+  ] as Spec[]) {
+    const { dir } = checkpoint(s);
+    const { out } = await convert(dir, s.kv / 2);
+    const cp = await readCheckpoint(out);
+    const tensors = new Map([...cp.tensors].map(([name, { tensor }]) => [name, { dtype: tensor.dtype, shape: tensor.shape }]));
+    const check = lintWeights(analyzeText(readFileSync(join(out, 'config.json'), 'utf8')), { tensors, source: cp.source }, DEFAULT_SETTINGS);
+    assert.equal(check.layersChecked, 2, `${s.modelType}: ${check.notes.join(' ')}`);
+    assert.deepEqual(check.findings.map((f) => f.message), [], s.modelType);
+    const stale = lintWeights(analyzeText(readFileSync(join(dir, 'config.json'), 'utf8')), { tensors, source: cp.source }, DEFAULT_SETTINGS);
+    assert.ok(stale.findings.length > 0, `${s.modelType}: the source config does not describe the converted weights`);
+  }
 });
 
 // ---------- functional fidelity (onnxruntime, in a worker thread) ----------
