@@ -6,7 +6,7 @@
  * against. Runs after each (debounced) document update, so a config being edited is re-checked once per pause.
  */
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { AnalysisWorkerClient } from '../analysis/client';
 import type { DocumentView } from '../analysis/documentStates';
 import type { Severity } from '../core/types';
@@ -34,6 +34,8 @@ export class WeightsChecks implements vscode.Disposable {
   /** Fires when a document's check answered (tests wait on it). */
   readonly onDidCheck = this.checked.event;
   private readonly subscriptions: vscode.Disposable;
+  /** Model configs seen, so a checkpoint written or changed on disk re-checks the configs beside it. */
+  private readonly configs = new Map<string, vscode.TextDocument>();
 
   constructor(
     documents: ModelDocuments,
@@ -48,6 +50,8 @@ export class WeightsChecks implements vscode.Disposable {
       documents.onDidUpdate(({ document, view }) => void this.check(document, view)),
       documents.onDidClose((uri) => this.forget(uri)),
       vscode.languages.registerHoverProvider(selector, { provideHover: (document, position) => this.hover(document, position) }),
+      this.watch('**/*.safetensors'),
+      this.watch('**/model.safetensors.index.json'),
     );
   }
 
@@ -59,13 +63,37 @@ export class WeightsChecks implements vscode.Disposable {
 
   private forget(uri: vscode.Uri): void {
     this.results.delete(uri.toString());
+    this.configs.delete(uri.toString());
     this.collection.delete(uri);
+  }
+
+  /** A checkpoint file created, changed or deleted: check the open configs in its folder again. */
+  private watch(glob: string): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher(glob);
+    const again = (file: vscode.Uri) => {
+      for (const document of this.configs.values()) {
+        if (!document.isClosed && dirname(document.uri.fsPath) === dirname(file.fsPath)) void this.run(document);
+      }
+    };
+    return vscode.Disposable.from(watcher, watcher.onDidCreate(again), watcher.onDidChange(again), watcher.onDidDelete(again));
   }
 
   private async check(document: vscode.TextDocument, view: DocumentView): Promise<void> {
     const uri = document.uri;
     if (!view.isModelConfig || uri.scheme !== 'file' || basename(uri.fsPath) !== 'config.json') {
       this.forget(uri);
+      return;
+    }
+    this.configs.set(uri.toString(), document);
+    await this.run(document);
+  }
+
+  private async run(document: vscode.TextDocument): Promise<void> {
+    const uri = document.uri;
+    // No checkpoint beside it (most configs): no worker is started for it.
+    if (!(await hasCheckpoint(dirname(uri.fsPath)))) {
+      this.results.delete(uri.toString());
+      this.collection.delete(uri);
       return;
     }
     const version = document.version;
@@ -107,4 +135,17 @@ export class WeightsChecks implements vscode.Disposable {
     this.subscriptions.dispose();
     this.worker.dispose();
   }
+}
+
+/** Whether a folder holds model.safetensors or its index (one stat each, through VS Code's file system). */
+async function hasCheckpoint(folder: string): Promise<boolean> {
+  for (const name of ['model.safetensors', 'model.safetensors.index.json']) {
+    try {
+      const st = await vscode.workspace.fs.stat(vscode.Uri.file(join(folder, name)));
+      if (st.type & vscode.FileType.File) return true;
+    } catch {
+      // absent
+    }
+  }
+  return false;
 }
