@@ -59,6 +59,8 @@ export function readLogFileOrThrow(path: string, options: ReadLogOptions = {}): 
       }
       if (n === 0) break;
       bytesRead += n;
+      // Inside a line already cut: bytes up to its end are dropped undecoded (a 2 GB line costs a byte scan).
+      if (overlong && buf.subarray(0, n).indexOf(10) < 0) continue;
       const text = decoder.decode(buf.subarray(0, n), { stream: true });
       let start = 0;
       for (;;) {
