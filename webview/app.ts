@@ -3,7 +3,8 @@
  * Everything is recomputed with the core on each change; the control bar and the what-if slider
  * persist across redraws so keyboard focus is never lost.
  */
-import { formatBytes, formatTokens } from '../src/core/format';
+import { formatBytes, formatInt, formatTokens } from '../src/core/format';
+import { llamaCacheType, llamaCppKv } from '../src/core/engines/llamacpp';
 import { DEFAULT_SETTINGS, kvChoices } from '../src/core/settings';
 import { CONTEXT_CAP } from '../src/core/fit';
 import { whatIf } from '../src/core/whatif';
@@ -295,6 +296,14 @@ export class PanelApp {
     const fitText = view.fit.contextUnbounded ? 'any' : view.fit.maxContext >= CONTEXT_CAP ? `at least ${formatTokens(view.fit.maxContext)} tokens` : view.fit.maxContext > 0 ? `${formatTokens(view.fit.maxContext)} tokens` : 'none';
     figures.append(this.figure('longest context that fits', fitText, `batch ${resolved.batch}, ${resolved.gpuMemGiB} GiB${resolved.tp > 1 ? ` × ${resolved.tp}` : ''}`, 'fig-fit-context'));
     figures.append(this.figure(`sequences at ${formatTokens(resolved.context)}`, Number.isFinite(view.fit.maxBatch) ? String(view.fit.maxBatch) : 'unbounded', 'that fit beside the weights', 'fig-fit-batch'));
+    if (this.given) {
+      // A GGUF model runs in llama.cpp: what it allocates at these settings (padding, SWA cells, per-sequence split) beside the steady state.
+      const type = llamaCacheType(r.dtype);
+      const l = type ? llamaCppKv(view.model, { nCtx: r.context, nSeqMax: r.batch, typeK: type, typeV: type }) : undefined;
+      figures.append(l
+        ? this.figure('llama.cpp allocates', formatBytes(l.bytes), `n_ctx ${formatInt(l.nCtx)}${l.swa ? `, SWA cache ${formatInt(l.swa.cells)} cells` : ''}, K/V ${l.typeK}`, 'fig-llamacpp')
+        : this.figure('llama.cpp allocates', 'n/a', `llama.cpp has no ${r.dtype} cache type`, 'fig-llamacpp'));
+    }
     if (r.mlaExpanded) figures.append(this.figure('HF eager cache (expanded K/V)', formatBytes(r.mlaExpanded.cacheBytes), `${formatBytes(r.mlaExpanded.bytesPerToken)} per token; engines cache the latent`, 'fig-mla-expanded'));
 
     replaceChildren(
