@@ -10,7 +10,7 @@ import { BenchClient } from '../bench/client';
 import { formatReport } from '../bench/format';
 import { allowedVariants, benchModelFromText, defaultVariants } from '../bench/fromConfig';
 import { MAX_CONTEXTS, MAX_THREADS } from '../bench/plan';
-import { BenchError, type BenchModel, type BenchPath, type BenchRequest, type EpChoice } from '../shared/benchProtocol';
+import { ALL_PATHS, BenchError, type BenchModel, type BenchPath, type BenchRequest, type EpChoice } from '../shared/benchProtocol';
 import { ConfigReadError, inspectPath, readConfigFileOrThrow } from '../io/readConfigFile';
 import { escapeLines, escapeText, terminalSafeJson } from '../core/escape';
 import { processOutput, type CliOutput } from './output';
@@ -22,7 +22,8 @@ const USAGE = `usage: kv-lens bench <config.json | folder> [--ep auto|cpu|webgpu
   --context   decode only: cache lengths (k = 1024, m = 1048576: 4k,16k); default 4096
   --prompt    prefill only: prompt length (k = 1024); default 512
   --variants  KV head counts to time (divisors of the query heads); default MHA, the config's, MQA
-  --op        fused op to time besides the plain and grouped MatMul forms; default both ops
+  --op        fused op to time besides the MatMul forms (plain, grouped, groupedVt); default both ops
+              (gqa includes its int8 KV cache, gqaInt8: decode on the CPU, fp32)
 Exit codes: 0 done, 1 the run failed (unreadable config, unavailable EP, memory refusal, mismatch, crash),
 2 usage error (unknown, repeated or inapplicable flag, bad value), 130 interrupted.`;
 
@@ -125,7 +126,9 @@ export function requestFromArgs(args: string[], readText: (path: string) => stri
   const phase = oneOf('--phase', get('--phase') ?? 'decode', ['decode', 'prefill'] as const);
   const dtype = oneOf('--dtype', get('--dtype') ?? 'fp32', ['fp32', 'fp16'] as const);
   const op = get('--op');
-  const paths: BenchPath[] = op ? [oneOf('--op', op, ['gqa', 'attention'] as const), 'plain', 'grouped'] : ['gqa', 'attention', 'plain', 'grouped'];
+  // The matmul forms always run; --op picks the fused op (gqa brings its int8-cache form, decode on the CPU).
+  const fused = op ? oneOf('--op', op, ['gqa', 'attention'] as const) : undefined;
+  const paths: BenchPath[] = fused === undefined ? [...ALL_PATHS] : [...(fused === 'gqa' ? (['gqa', 'gqaInt8'] as const) : (['attention'] as const)), 'plain', 'grouped', 'groupedVt'];
   if (phase === 'prefill' && get('--context') !== undefined) throw new UsageError('--context sets decode cache lengths; a prefill has no past: use --prompt for its length (or --phase decode)');
   if (phase === 'decode' && get('--prompt') !== undefined) throw new UsageError('--prompt sets the prefill prompt length; a decode step reads one new token: use --context for cache lengths (or --phase prefill)');
   const contexts = countList('--context', get('--context') ?? '4096', MAX_TOKENS, true, MAX_CONTEXTS);

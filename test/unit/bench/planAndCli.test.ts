@@ -50,7 +50,9 @@ test('CLI flags become a request; defaults come from the config', () => {
   assert.equal(json, true);
   assert.deepEqual(request.contexts, [4096, 16384]);
   assert.deepEqual(request.variants, [32, 8, 1]);
-  assert.deepEqual(request.paths, ['gqa', 'plain', 'grouped']);
+  assert.deepEqual(request.paths, ['gqa', 'gqaInt8', 'plain', 'grouped', 'groupedVt']);
+  assert.deepEqual(requestFromArgs(['c.json', '--op', 'attention'], read).request.paths, ['attention', 'plain', 'grouped', 'groupedVt']);
+  assert.deepEqual(requestFromArgs(['c.json'], read).request.paths, ['gqa', 'attention', 'plain', 'grouped', 'groupedVt', 'gqaInt8']);
   assert.equal(request.model.name, 'llama');
   assert.equal(request.model.headDim, 128);
   assert.throws(() => requestFromArgs(['c.json', '--variants', '5'], read), /does not divide 32/);
