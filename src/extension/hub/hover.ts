@@ -60,7 +60,11 @@ export class ModelIdHoverProvider implements vscode.HoverProvider {
 export function renderModelHover(match: ModelIdMatch, state: ModelState, settings: Settings): { markdown: string; commands: string[] } {
   const title = `**${esc(match.id)}**${match.revision ? ` @ ${esc(match.revision)}` : ''}`;
   if (state.state === 'pending') return { markdown: `${title}: fetching config.json from the Hub... hover again in a moment.`, commands: [] };
-  if (state.state === 'failed') return { markdown: `${title}: ${esc(state.error)}`, commands: [] };
+  if (state.state === 'failed') {
+    // The model page of a gated model as a link (its URL is the endpoint setting and a validated id, nothing from a server).
+    const page = state.page && /^https?:\/\//.test(state.page) ? `\n\n[Request access on the model page](${encodeURI(state.page).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)})` : '';
+    return { markdown: `${title}: ${esc(state.error)}${page}`, commands: [] };
+  }
   if (state.state === 'not-cached') return { markdown: `${title}: not cached`, commands: [] };
   const { model, analysis } = state;
   const uri = hubConfigUri(model.id, model.commit).toString();

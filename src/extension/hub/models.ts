@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { analyzeText, type Analysis } from '../../core/analyze';
 import type { ModelIdContext, ModelRef } from '../../core/modelId';
 import { hfHubCacheDir, readCachedConfig } from '../../io/hfCache';
+import { modelPage } from '../../io/hub';
 import { resolveModel, type ResolvedModel } from '../../io/hubResolve';
 import { resolveEndpoint, resolveOffline, resolveToken } from '../../io/hubSettings';
 import { HubStore } from '../../io/hubStore';
@@ -25,7 +26,7 @@ const MAX_MEMO = 512;
 export type ModelState =
   | { state: 'pending' }
   | { state: 'done'; model: ResolvedModel; analysis: Analysis }
-  | { state: 'failed'; error: string; until: number }
+  | { state: 'failed'; error: string; until: number; kind: string; page?: string }
   /** Prose: not in any cache, and not worth a request. */
   | { state: 'not-cached' };
 
@@ -105,14 +106,14 @@ export class HubModels implements vscode.Disposable {
       const r = await resolveModel(ref, opts);
       if ('error' in r) {
         const hold = r.retryAfterS !== undefined ? r.retryAfterS * 1000 : FAILURE_HOLD_MS;
-        this.set(key, { state: 'failed', error: r.error, until: Date.now() + hold });
+        this.set(key, { state: 'failed', error: r.error, until: Date.now() + hold, kind: r.kind, ...(r.kind === 'gated' ? { page: modelPage(opts.client.endpoint, ref.id) } : {}) });
         this.log.info(`model ${key}: ${r.error}`);
       } else {
         this.remember(key, r);
         this.log.info(`model ${key}: ${r.label} from ${r.source.kind}`);
       }
     } catch (e) {
-      this.set(key, { state: 'failed', error: e instanceof Error ? e.message : String(e), until: Date.now() + FAILURE_HOLD_MS });
+      this.set(key, { state: 'failed', error: e instanceof Error ? e.message : String(e), until: Date.now() + FAILURE_HOLD_MS, kind: 'internal' });
     } finally {
       this.aborts.delete(abort);
     }
