@@ -11,6 +11,7 @@ import type { Benchmarks } from './commands/runBenchmark';
 import { selectSetting } from './commands/selectSetting';
 import { setRuleSeverity } from './commands/setRuleSeverity';
 import { analyzeHubModel, openHubConfig, setHubToken } from './hub/commands';
+import { checkEngineLog } from './engines/checkEngineLog';
 import { errorMessage } from './log';
 import { CommandId } from './contributions/commandIds';
 import type { Services } from './services';
@@ -31,6 +32,7 @@ export function createCommands(services: Services, benchmarks: Benchmarks): Reco
     [CommandId.ShowLog]: () => services.log.show(true),
     [CommandId.AnalyzeHubModel]: (arg) => analyzeHubModel(services, arg),
     [CommandId.SetHubToken]: (arg) => setHubToken(services, arg),
+    [CommandId.CheckEngineLog]: (arg, config) => checkEngineLog(services, arg, config),
     [CommandId.OpenHubConfig]: (arg) => openHubConfig(arg),
     [CommandId.GetState]: (arg) => getState(services, arg),
   };

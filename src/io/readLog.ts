@@ -6,9 +6,12 @@
  * its first few megabytes. The path goes through the same checks as config files (no devices, FIFOs, folders).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { MAX_LINE_CHARS, LogReader } from '../core/logs';
-import type { LogReading } from '../core/logs';
-import { ConfigReadError, inspectPath, systemError } from './readConfigFile';
+import { join } from 'node:path';
+import { analyzeText } from '../core/analyze';
+import { MAX_LINE_CHARS, LogReader, modelFromHparams } from '../core/logs';
+import type { LogReading, StartUp } from '../core/logs';
+import type { ModelDescription } from '../core/types';
+import { ConfigReadError, inspectPath, readConfigFile, systemError } from './readConfigFile';
 
 /** The most bytes read from one log; what follows is not read (and the reading says so). */
 export const MAX_LOG_BYTES = 512 * 1024 * 1024;
@@ -101,4 +104,32 @@ export function readLogFile(path: string, options: ReadLogOptions = {}): LogFile
     if (e instanceof ConfigReadError) return { error: e };
     return { error: systemError(path, e) };
   }
+}
+
+/** The model a start-up is checked against, and where it came from. */
+export type LogModel = { model: ModelDescription; source: string } | { error: string };
+
+/**
+ * The model for a start-up without the network: `configPath` when given, else the path the log names when it
+ * is a config file or a folder holding config.json on this machine, else (llama.cpp) the printed hparams.
+ * A Hub id is not resolved here (the CLI does that through the Hub reader).
+ */
+export function localLogModel(su: StartUp, configPath?: string): LogModel {
+  const fromFile = (file: string): LogModel => {
+    const read = readConfigFile(file);
+    if ('error' in read) return { error: `${file}: ${read.error.reason}` };
+    const a = analyzeText(read.text, { jsonc: /\.jsonc$/i.test(file) });
+    return a.model ? { model: a.model, source: file } : { error: `${file}: ${a.error ?? 'no model found'}` };
+  };
+  if (configPath) return fromFile(configPath);
+  if (su.model && !/\.gguf$/i.test(su.model)) {
+    const what = inspectPath(su.model);
+    if (what.kind === 'file') return fromFile(su.model);
+    if (what.kind === 'directory') return fromFile(join(su.model, 'config.json'));
+  }
+  if ((su.engine === 'llama.cpp' || su.engine === 'ik_llama.cpp') && Object.keys(su.hparams).length) {
+    const built = modelFromHparams(su);
+    if (built.model) return { model: built.model, source: 'the hparams printed in the log' };
+  }
+  return { error: `the model${su.model ? ` the log names (${su.model})` : ''} is not on this machine: choose its config.json` };
 }

@@ -10,3 +10,4 @@ export { modelFromHparams } from './hparamsModel';
 export { checkStartUp, figureMatches } from './check';
 export type { CheckedFigure, LogCheck } from './check';
 export type { LogEngine, LogReading, LoggedFigure, StartUp } from './types';
+export { renderCheckText } from './render';

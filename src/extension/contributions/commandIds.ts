@@ -11,6 +11,7 @@ export enum CommandId {
   ShowLog = 'kvLens.showLog',
   AnalyzeHubModel = 'kvLens.analyzeHubModel',
   SetHubToken = 'kvLens.setHubToken',
+  CheckEngineLog = 'kvLens.checkEngineLog',
   /** The model-id hover's "Open config.json" link (not in the palette). */
   OpenHubConfig = 'kvLens.openHubConfig',
   /** Internal: the state of a document as the extension sees it, for the in-editor tests. */

@@ -29,6 +29,7 @@ const COMMANDS: Record<CommandId, { title: string; icon?: string; enablement?: s
   [CommandId.ShowLog]: { title: 'Show Log', icon: '$(output)' },
   [CommandId.AnalyzeHubModel]: { title: 'Analyze Hub Model...', icon: '$(cloud-download)' },
   [CommandId.SetHubToken]: { title: 'Set Hugging Face Token', icon: '$(key)' },
+  [CommandId.CheckEngineLog]: { title: 'Check Engine Log...', icon: '$(checklist)' },
   [CommandId.OpenHubConfig]: { title: 'Open Hub Model config.json', icon: '$(go-to-file)' },
   [CommandId.GetState]: { title: 'Internal: Document State (for tests)' },
 };
