@@ -2,7 +2,7 @@
 /**
  * The GGUF custom editor in the real editor: a `.gguf` written into the workspace opens (as a double-click
  * does, `vscode.open`) in KV Lens's read-only editor, whose panel shows the analysis computed with llama.cpp's
- * rules. The editor is left open, so the run's final screenshot (final.png) shows the panel.
+ * rules. Run alone, the editor is left open, so the run's final screenshot (final.png) shows the panel.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -30,6 +30,10 @@ async function shown(uri: vscode.Uri): Promise<GgufEditorState> {
 
 suite('gguf editor', () => {
   suiteSetup(closeAll);
+  // Run alone (KV_LENS_EDITOR_GREP), the editor stays open for the run's final screenshot; in the full suite it is closed.
+  suiteTeardown(async () => {
+    if (!process.env.KV_LENS_EDITOR_GREP) await closeAll();
+  });
 
   test('a .gguf that is not a GGUF opens with the error, not a crash', async () => {
     const uri = vscode.Uri.joinPath(workspaceRoot(), 'not-really.gguf');
