@@ -30,8 +30,8 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { worker: 'src/bench/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { analysisWorker: 'src/analysis/worker.ts' }, outdir: 'dist' },
-  // The conversion's functional fidelity check (onnxruntime in a worker thread, started by src/convert/fidelityClient.ts).
-  { ...node, entryPoints: { convertWorker: 'src/convert/fidelityWorker.ts' }, outdir: 'dist' },
+  // The conversion worker (a whole conversion for the editor, or the functional fidelity check through onnxruntime, started by src/convert/client.ts).
+  { ...node, entryPoints: { convertWorker: 'src/convert/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { ggufWorker: 'src/extension/gguf/worker.ts' }, outdir: 'dist' },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist/webview' },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));

@@ -1,25 +1,49 @@
 /**
- * The functional fidelity check in a worker thread: onnxruntime's sessions and the per-layer weight reads stay off
- * the caller's thread (the CLI's progress and Ctrl-C, the editor's host). The worker reads the two folders itself
- * (headers only, then one layer at a time), so nothing large crosses the thread boundary. Messages: one `layer` per
- * layer done, then `done` or `failed`.
+ * The conversion worker thread (bundled as dist/convertWorker.js). It runs either a whole conversion (the editor
+ * starts it so pooling never blocks the extension host; a `cancel` message aborts it cooperatively, so the
+ * temporary folder is removed) or only the functional fidelity check (the conversion starts that one itself, so
+ * onnxruntime's sessions stay off the converting thread). Both read the folders themselves: nothing large crosses
+ * the thread boundary.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { functionalFidelity } from './functional';
-import { prepareConversion } from './runner';
+import { convertCheckpoint, ConvertRefusal, prepareConversion } from './runner';
 import { readCheckpoint } from '../io/safetensors';
-import type { FidelityJob, FidelityMessage } from './fidelityProtocol';
+import type { CancelMessage, ConvertJob, FidelityJob, WorkerJob, WorkerMessage } from './protocol';
 
-async function main(job: FidelityJob): Promise<void> {
-  const post = (m: FidelityMessage) => parentPort!.postMessage(m);
+const post = (m: WorkerMessage) => parentPort!.postMessage(m);
+
+function failed(e: unknown): WorkerMessage {
+  const message = e instanceof Error ? e.message : String(e);
+  return { type: 'failed', message, refused: e instanceof ConvertRefusal, aborted: e instanceof Error && e.name === 'AbortError' };
+}
+
+async function fidelity(job: FidelityJob): Promise<void> {
+  const { model, checkpoint, plan, configText } = await prepareConversion(job.src, job.kvHeads, job.method);
+  const converted = await readCheckpoint(job.converted);
+  const result = await functionalFidelity(checkpoint, converted, model, plan, configText, { onLayer: (done, total) => post({ type: 'layer', done, total }) });
+  post({ type: 'fidelity', result });
+}
+
+async function convert(job: ConvertJob): Promise<void> {
+  const controller = new AbortController();
+  parentPort!.on('message', (m: CancelMessage) => {
+    if (m?.type === 'cancel') controller.abort();
+  });
+  const report = await convertCheckpoint({
+    src: job.src, out: job.out, kvHeads: job.kvHeads, method: job.method, force: job.force, functional: job.functional, signal: controller.signal,
+    onProgress: (progress) => post({ type: 'progress', progress }),
+    onFidelityLayer: (done, total) => post({ type: 'layer', done, total }),
+  });
+  post({ type: 'converted', report });
+}
+
+async function main(job: WorkerJob): Promise<void> {
   try {
-    const { model, checkpoint, plan, configText } = await prepareConversion(job.src, job.kvHeads, job.method);
-    const converted = await readCheckpoint(job.converted);
-    const result = await functionalFidelity(checkpoint, converted, model, plan, configText, { onLayer: (done, total) => post({ type: 'layer', done, total }) });
-    post({ type: 'done', result });
+    await (job.kind === 'convert' ? convert(job) : fidelity(job));
   } catch (e) {
-    post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+    post(failed(e));
   }
 }
 
-if (parentPort && workerData) void main(workerData as FidelityJob);
+if (parentPort && workerData) void main(workerData as WorkerJob);

@@ -51,7 +51,7 @@ test('kv-lens convert: usage errors exit 2, refusals 1 with nothing written, --j
   const cli = await buildCli(bundles);
   // The fidelity worker's bundle beside the CLI's, as dist/ has them (esbuild.mjs builds both).
   await esbuild.build({
-    entryPoints: [join(REPO_ROOT, 'src', 'convert', 'fidelityWorker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    entryPoints: [join(REPO_ROOT, 'src', 'convert', 'worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20',
     external: ['vscode', 'onnxruntime-node'], mainFields: ['module', 'main'], outfile: join(bundles, 'convertWorker.js'), logLevel: 'warning', absWorkingDir: REPO_ROOT,
   });
   const src = join(ROOT, 'src');

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
 import { convertCheckpoint, ConvertRefusal, type ConvertOptions } from '../../src/convert/runner';
+import { convertInWorker } from '../../src/convert/client';
 import { readCheckpoint, readSafetensorsHeader } from '../../src/io/safetensors';
 import { lintWeights } from '../../src/core/lint/weights';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
@@ -543,4 +544,24 @@ test('a cancel mid-way leaves nothing at DST and no temporary folder', async () 
   );
   assert.equal(existsSync(out), false);
   assert.equal(readdirSync(ROOT).filter((n) => n.includes('.kv-lens-')).length, 0);
+});
+
+test('in the conversion worker (the editor runs it so): the same figures; refusals arrive as refusals; a cancel removes the temporary folder', async () => {
+  const s: Spec = { modelType: 'llama', layout: 'separate', q: 16, kv: 16, hd: 16, layers: 6, dtype: 'F32' };
+  const { dir } = checkpoint(s);
+  const here = await convert(dir, 4);
+  const out = join(ROOT, `worker-${serial++}`);
+  let progressed = 0;
+  const there = await convertInWorker({ src: dir, out, kvHeads: 4, method: 'mean', force: false, functional: false }, { onProgress: () => progressed++ });
+  assert.deepEqual(there.layers, here.report.layers);
+  assert.ok(progressed > 0);
+  await assert.rejects(convertInWorker({ src: dir, out: join(ROOT, 'never-w'), kvHeads: 5, method: 'mean', force: false, functional: false }), (e: unknown) => e instanceof ConvertRefusal && /must divide/.test(e.message));
+  const controller = new AbortController();
+  const cancelled = join(ROOT, `worker-cancel-${serial++}`);
+  await assert.rejects(
+    convertInWorker({ src: dir, out: cancelled, kvHeads: 4, method: 'mean', force: false, functional: false }, { signal: controller.signal, onProgress: () => controller.abort() }),
+    (e: unknown) => e instanceof Error && e.name === 'AbortError',
+  );
+  assert.equal(existsSync(cancelled), false);
+  assert.equal(readdirSync(ROOT).filter((n) => n.includes('.kv-lens-')).length, 0, 'the worker removed its temporary folder');
 });
