@@ -79,7 +79,9 @@ export async function resolveModel(ref: ModelRef, opts: ResolveOptions): Promise
   try {
     const hub = await fetchHubConfig(ref.id, rev, opts.client);
     let exact: ExactWeights | null | undefined;
-    if (opts.exactWeights !== false) {
+    // Only where the file list names safetensors weights (the library would otherwise probe by HEAD requests).
+    const hasSafetensors = hub.files.length === 0 || hub.files.some((f) => f === 'model.safetensors' || f === 'model.safetensors.index.json');
+    if (opts.exactWeights !== false && hasSafetensors) {
       try {
         exact = (await fetchExactWeights(ref.id, hub.commit, opts.client)) ?? null;
       } catch {
