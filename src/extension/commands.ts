@@ -11,6 +11,7 @@ import type { Benchmarks } from './commands/runBenchmark';
 import { selectSetting } from './commands/selectSetting';
 import { setRuleSeverity } from './commands/setRuleSeverity';
 import { analyzeHubModel, openHubConfig, setHubToken } from './hub/commands';
+import { convertToGqa, type ConvertChoices } from './convert/convertCommand';
 import { checkEngineLog } from './engines/checkEngineLog';
 import { errorMessage } from './log';
 import { CommandId } from './contributions/commandIds';
@@ -34,6 +35,7 @@ export function createCommands(services: Services, benchmarks: Benchmarks): Reco
     [CommandId.SetHubToken]: (arg) => setHubToken(services, arg),
     [CommandId.CheckEngineLog]: (arg, config) => checkEngineLog(services, arg, config),
     [CommandId.OpenHubConfig]: (arg) => openHubConfig(arg),
+    [CommandId.ConvertToGqa]: (arg, choices) => convertToGqa(services, arg, choices as ConvertChoices | undefined),
     [CommandId.GetState]: (arg) => getState(services, arg),
   };
 }

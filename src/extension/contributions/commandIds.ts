@@ -14,6 +14,8 @@ export enum CommandId {
   CheckEngineLog = 'kvLens.checkEngineLog',
   /** The model-id hover's "Open config.json" link (not in the palette). */
   OpenHubConfig = 'kvLens.openHubConfig',
+  /** Writes the open config's checkpoint with fewer KV heads (src/extension/convert). */
+  ConvertToGqa = 'kvLens.convertToGqa',
   /** Internal: the state of a document as the extension sees it, for the in-editor tests. */
   GetState = 'kvLens._getState',
 }

@@ -31,6 +31,7 @@ const COMMANDS: Record<CommandId, { title: string; icon?: string; enablement?: s
   [CommandId.SetHubToken]: { title: 'Set Hugging Face Token', icon: '$(key)' },
   [CommandId.CheckEngineLog]: { title: 'Check Engine Log...', icon: '$(checklist)' },
   [CommandId.OpenHubConfig]: { title: 'Open Hub Model config.json', icon: '$(go-to-file)' },
+  [CommandId.ConvertToGqa]: { title: 'Convert to Grouped-Query Attention...', icon: '$(combine)', enablement: 'isWorkspaceTrusted' },
   [CommandId.GetState]: { title: 'Internal: Document State (for tests)' },
 };
 
@@ -39,6 +40,7 @@ const PALETTE_WHEN: Partial<Record<CommandId, string>> = {
   [CommandId.OpenPanel]: CONTEXT_IS_MODEL_CONFIG,
   [CommandId.RunBenchmark]: CONTEXT_IS_MODEL_CONFIG,
   [CommandId.CopySummary]: CONTEXT_IS_MODEL_CONFIG,
+  [CommandId.ConvertToGqa]: `${CONTEXT_IS_MODEL_CONFIG} && resourceScheme == file`,
   [CommandId.GetState]: 'false',
   [CommandId.OpenHubConfig]: 'false',
 };
