@@ -10,15 +10,24 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { convertCheckpoint } from '../src/convert/runner';
+import { convertCheckpoint, prepareConversion } from '../src/convert/runner';
+import { functionalFidelity } from '../src/convert/functional';
+import { readCheckpoint } from '../src/io/safetensors';
 
 const CHILD = process.argv[2] === '--child';
 
 async function child(src: string, out: string): Promise<void> {
   const t0 = performance.now();
-  const report = await convertCheckpoint({ src, out, kvHeads: 8, method: 'mean' });
+  // The conversion alone first (its peak RSS read before anything else runs), then the functional check apart.
+  const report = await convertCheckpoint({ src, out, kvHeads: 8, method: 'mean', functional: false });
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ seconds, maxRssKiB: process.resourceUsage().maxRSS, bytesWritten: report.bytesWritten, worst: report.summary.sharingError.worst }) + '\n');
+  const maxRssKiB = process.resourceUsage().maxRSS;
+  const t1 = performance.now();
+  const { model, checkpoint, plan, configText } = await prepareConversion(src, 8, 'mean');
+  const f = await functionalFidelity(checkpoint, await readCheckpoint(out), model, plan, configText);
+  const functionalSeconds = (performance.now() - t1) / 1000;
+  const worstRel = Math.max(...f.layers.map((l) => l.relativeError));
+  process.stdout.write(JSON.stringify({ seconds, maxRssKiB, bytesWritten: report.bytesWritten, worst: report.summary.sharingError.worst, functionalSeconds, functionalRssKiB: process.resourceUsage().maxRSS, worstRel }) + '\n');
 }
 
 /** bf16 bytes of a seeded pattern: 1 MiB generated once, repeated (the values do not matter to the timing). */
@@ -89,12 +98,13 @@ async function main(): Promise<void> {
     const genSeconds = (performance.now() - t0) / 1000;
     const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', src, join(root, 'out')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`conversion failed: ${r.stderr}`);
-    const fig = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; maxRssKiB: number; bytesWritten: number; worst: number };
+    const fig = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; maxRssKiB: number; bytesWritten: number; worst: number; functionalSeconds: number; functionalRssKiB: number; worstRel: number };
     const gib = (b: number) => (b / 2 ** 30).toFixed(3);
     console.log(`checkpoint: ${gib(total)} GiB bf16 in 2 shards (${layers} layers, ${heads} heads of ${hidden / heads}, MHA -> 8 KV heads), generated in ${genSeconds.toFixed(1)} s`);
     console.log(`conversion: ${fig.seconds.toFixed(2)} s (${(total / 2 ** 20 / fig.seconds).toFixed(0)} MiB/s of source), ${gib(fig.bytesWritten)} GiB written`);
     console.log(`peak RSS of the converting process: ${(fig.maxRssKiB / 1024).toFixed(0)} MiB (${((fig.maxRssKiB * 1024) / total * 100).toFixed(1)}% of the checkpoint)`);
     console.log(`worst layer sharing error: ${(fig.worst * 100).toFixed(2)}% (random weights: about 1 - 1/4 expected)`);
+    console.log(`functional check (onnxruntime, ${layers} layers, 64 tokens): ${fig.functionalSeconds.toFixed(2)} s, peak RSS then ${(fig.functionalRssKiB / 1024).toFixed(0)} MiB; worst relative error ${(fig.worstRel * 100).toFixed(1)}%`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
