@@ -10,6 +10,9 @@ import * as ort from 'onnxruntime-node';
 import { Worker } from 'node:worker_threads';
 import { encodeModel, initializer, int, node, valueInfo } from './graphs/onnxBuilder';
 import { sessionOptions } from './session';
+import { streamBytes } from './plan';
+
+export { streamBytes };
 
 // Eval'd source so the same code runs under tsx and inside the esbuild bundle (no worker file to ship).
 const TRIAD_SOURCE = `
@@ -100,16 +103,6 @@ export type StreamKind = 'gemv' | 'reduce';
 /** Elements per row of the yardstick buffer: a head size for the GEMV, a long row for the reduction. */
 const GEMV_COLS = 128;
 const REDUCE_COLS = 4096;
-
-/**
- * Bytes the yardstick streams: at least 8x the last-level cache and 256 MiB, so no level of cache
- * holds it, rounded to whole rows of both shapes.
- */
-export function streamBytes(llcBytes: number): number {
-  const want = Math.max(8 * (llcBytes > 0 ? llcBytes : 32 << 20), 256 << 20);
-  const row = 4 * REDUCE_COLS;
-  return Math.ceil(want / row) * row;
-}
 
 /**
  * The in-run ceiling: the same fp32 buffer, far beyond the last-level cache, read by onnxruntime's

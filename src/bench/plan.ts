@@ -72,6 +72,16 @@ export function validateRequest(request: BenchRequest): void {
   if (request.memoryLimitBytes !== undefined && !(typeof request.memoryLimitBytes === 'number' && Number.isFinite(request.memoryLimitBytes) && request.memoryLimitBytes > 0)) fail(`memoryLimitBytes must be a positive number (got ${request.memoryLimitBytes})`);
 }
 
+/**
+ * Bytes the in-run yardstick streams (ceilings.ts): at least 8x the last-level cache and 256 MiB, so
+ * no level of cache holds it, rounded to whole rows of 4096 floats (its reduction's row).
+ */
+export function streamBytes(llcBytes: number): number {
+  const want = Math.max(8 * (llcBytes > 0 ? llcBytes : 32 << 20), 256 << 20);
+  const row = 4 * 4096;
+  return Math.ceil(want / row) * row;
+}
+
 /** Cache copies per variant so the rotated set exceeds the last-level cache several times over. */
 export function rotationCopies(touchedBytes: number, llcBytes: number, ep: EpName): number {
   if (ep !== 'cpu' || llcBytes <= 0 || touchedBytes <= 0) return 1;
@@ -92,7 +102,7 @@ export function cacheBytesFor(spec: GraphSpec, withVt: boolean, withInt8 = false
  * Host bytes a context needs at peak: every variant's cache copies at once (rounds alternate across
  * variants), plus the largest transient: K/V expanded to the query heads (plain path, reference;
  * written and transposed: 3 copies, fp32 for the reference) and, for a GPU run, one more copy of a
- * cache while it is encoded into the model.
+ * cache while it is encoded into the model; a CPU run with ceilings adds the yardstick's buffer.
  */
 export function estimateBytes(request: BenchRequest, context: number, llcBytes: number, ep: EpName): number {
   const withVt = request.paths.includes('groupedVt');
@@ -111,7 +121,9 @@ export function estimateBytes(request: BenchRequest, context: number, llcBytes: 
     const scores = 3 * 4 * B * Hq * S * (L + S);
     transient = Math.max(transient, expanded + scores + (ep === 'cpu' ? 0 : copy));
   }
-  return persistent + transient;
+  // The yardstick's buffer lives for the whole CPU run.
+  const yardstick = ep === 'cpu' && request.measureCeilings !== false ? streamBytes(llcBytes) : 0;
+  return persistent + transient + yardstick;
 }
 
 /** Elements of the longest host buffer a context needs (see {@link MAX_ARRAY_ELEMENTS}). */
