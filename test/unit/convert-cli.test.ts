@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -18,11 +19,13 @@ process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
  * A 2-layer Llama with 4 heads of 2 in fp32; head h of k_proj / v_proj holds the value h + 1 everywhere, q_proj and
  * o_proj hold (i mod 7 - 3) / 4 at element i (any values serve the functional check; these are easy to write).
  */
-function checkpoint(dir: string): void {
+function checkpoint(dir: string, fillerBytes = 0): void {
   mkdirSync(dir);
   const hidden = 8;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', num_attention_heads: 4, num_hidden_layers: 2, hidden_size: hidden }, null, 2));
   const tensors: { name: string; values: number[]; shape: number[] }[] = [];
+  // A large tensor that is only copied (first in the file): a conversion long enough to interrupt.
+  const filler = fillerBytes / 4;
   for (let l = 0; l < 2; l++) {
     for (const p of ['q_proj', 'o_proj']) tensors.push({ name: `model.layers.${l}.self_attn.${p}.weight`, values: Array.from({ length: 64 }, (_, i) => ((i % 7) - 3) / 4), shape: [8, hidden] });
     for (const p of ['k_proj', 'v_proj']) {
@@ -33,6 +36,10 @@ function checkpoint(dir: string): void {
   }
   const header: Record<string, unknown> = {};
   let at = 0;
+  if (filler) {
+    header['lm_head.weight'] = { dtype: 'F32', shape: [filler / hidden, hidden], data_offsets: [0, fillerBytes] };
+    at = fillerBytes;
+  }
   for (const t of tensors) {
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [at, at + t.values.length * 4] };
     at += t.values.length * 4;
@@ -40,7 +47,7 @@ function checkpoint(dir: string): void {
   const json = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
-  writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([len, json, ...tensors.map((t) => Buffer.from(new Float32Array(t.values).buffer))]));
+  writeFileSync(join(dir, 'model.safetensors'), Buffer.concat([len, json, Buffer.alloc(fillerBytes), ...tensors.map((t) => Buffer.from(new Float32Array(t.values).buffer))]));
 }
 
 test('kv-lens convert: usage errors exit 2, refusals 1 with nothing written, --json gives per-layer figures and the summary', async () => {
@@ -102,4 +109,28 @@ test('kv-lens convert: usage errors exit 2, refusals 1 with nothing written, --j
   assert.match(table.stdout, /KV heads 4 -> 1 \(mean\), written native/);
   assert.match(table.stdout, /not model quality/);
   assert.doesNotMatch(table.stdout, /Functional check/, '--no-functional skips it');
+});
+
+test('kv-lens convert: Ctrl-C (SIGINT) mid-way exits 130 and leaves neither DST nor a temporary folder', async () => {
+  const bundles = join(REPO_ROOT, '.test-output', `convert-cli-int-${process.pid}`);
+  mkdirSync(bundles, { recursive: true });
+  process.on('exit', () => rmSync(bundles, { recursive: true, force: true }));
+  const cli = await buildCli(bundles);
+  const root = mkdtempSync(join(ROOT, 'int-'));
+  const src = join(root, 'src');
+  checkpoint(src, 256 * 2 ** 20);
+  const out = join(root, 'out');
+  const child = spawn(process.execPath, [cli, 'convert', src, '--kv-heads', '2', '--out', out, '--no-functional'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  // The first progress line (stderr is not a terminal: one line per report) says the copy has started.
+  child.stderr.on('data', (d: Buffer) => {
+    const first = stderr === '';
+    stderr += d.toString();
+    if (first) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /cancelled; nothing was written/);
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(root), ['src'], 'no temporary folder beside DST');
 });
