@@ -152,7 +152,8 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       const full = join(opts.src, entry);
       const st = await stat(full).catch(() => undefined);
       if (!st?.isFile()) continue; // folders and broken links: transformers loads a checkpoint's top level only
-      if (STALE_WEIGHTS.test(entry)) {
+      // Other weight formats hold the old heads; an index this run did not write names shards it did not write.
+      if (STALE_WEIGHTS.test(entry) || entry.endsWith('.safetensors.index.json')) {
         skipped.push(entry);
         continue;
       }

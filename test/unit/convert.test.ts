@@ -317,7 +317,7 @@ const f32Tol = (v: number) => Math.abs(v) * 2 ** -23 + 1e-30;
 
 test('Llama (separate q/k/v, MHA 4 heads, fp32) to 2 KV heads: reference values, the rest byte for byte, config, SRC untouched, analysis shows GQA', async () => {
   const s: Spec = { modelType: 'llama', layout: 'separate', q: 4, kv: 4, hd: 4, layers: 2, dtype: 'F32' };
-  const { dir, tensors } = checkpoint(s, { extra: { 'tokenizer.json': '{"version":"1.0"}', 'generation_config.json': '{"do_sample":false}\n', 'pytorch_model.bin': 'old weights' } });
+  const { dir, tensors } = checkpoint(s, { extra: { 'tokenizer.json': '{"version":"1.0"}', 'generation_config.json': '{"do_sample":false}\n', 'pytorch_model.bin': 'old weights', 'model.safetensors.index.json': '{"weight_map":{}}' } });
   const before = hashFolder(dir);
   const { out, report } = await convert(dir, 2);
   assert.equal(hashFolder(dir), before, 'SRC is never modified');
@@ -335,7 +335,7 @@ test('Llama (separate q/k/v, MHA 4 heads, fp32) to 2 KV heads: reference values,
   assert.equal(readFileSync(join(out, 'tokenizer.json'), 'utf8'), '{"version":"1.0"}');
   assert.equal(readFileSync(join(out, 'generation_config.json'), 'utf8'), '{"do_sample":false}\n');
   assert.equal(existsSync(join(out, 'pytorch_model.bin')), false, 'a stale weight format is not copied');
-  assert.deepEqual(report.skipped, ['pytorch_model.bin']);
+  assert.deepEqual(report.skipped.sort(), ['model.safetensors.index.json', 'pytorch_model.bin'], 'stale weights and an index naming shards not written');
   assert.ok(report.layers.length === 2 && report.layers.every((l) => l.sharingError > 0.3), 'random heads lose a lot by sharing');
   assert.equal(readdirSync(ROOT).filter((n) => n.includes('.kv-lens-')).length, 0, 'no temporary folder left');
 });

@@ -185,6 +185,8 @@ test('plan refusals name the tensor: missing, wrong shape, quantised, no project
   assert.match(quant.ok ? '' : quant.reason, /is I8: only F32, F16 and BF16/);
   const none = planConversion(m, [{ name: 'lm_head.weight', dtype: 'F32', shape: [4, 16] }], 2, 'mean');
   assert.match(none.ok ? '' : none.reason, /no K\/V projection tensors/);
+  const fused = planConversion(m, [{ name: 'model.layers.0.self_attn.qkv_proj.weight', dtype: 'F32', shape: [48, 16] }, { name: 'model.layers.1.self_attn.qkv_proj.weight', dtype: 'F32', shape: [48, 16] }], 2, 'mean');
+  assert.match(fused.ok ? '' : fused.reason, /fused-qkv tensors in a model_type llama checkpoint: this combination is not supported/);
   const extra = planConversion(m, [...full, ...llamaTensors(3, 4, 4, 4, 16, 'F32').filter((t) => t.name.includes('layers.2.'))], 2, 'mean');
   assert.match(extra.ok ? '' : extra.reason, /past the config's 2 layers/);
 });

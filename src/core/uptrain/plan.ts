@@ -67,6 +67,8 @@ const PATTERNS: Pattern[] = [
 /** Which layouts each model type may use: a layout seen in another type's checkpoint is refused, not guessed. */
 function layoutAllowed(layout: LayoutKind, modelType: string | undefined): boolean {
   if (layout === 'gpt2-c-attn') return modelType === 'gpt2'; // gpt_bigcode's c_attn is nn.Linear and MQA-grouped
+  // qkv_proj is [q | k | v] in Phi-3 (and Phi-3.5-MoE); remote-code models with the same name fuse in other orders.
+  if (layout === 'fused-qkv') return modelType === 'phi3' || modelType === 'phimoe';
   // RefinedWeb / RefinedWebModel: Falcon's remote-code names, which transformers maps to falcon (configuration_falcon.py).
   if (layout === 'interleaved-qkv') return modelType === 'gpt_neox' || modelType === 'falcon' || modelType === 'RefinedWeb' || modelType === 'RefinedWebModel';
   return true;
