@@ -235,3 +235,39 @@ function revisionNear(text: string, end: number): string | undefined {
   if (/["'\s=(][A-Za-z0-9][\w.-]*\/[A-Za-z0-9]/.test(tail.slice(0, m.index))) return undefined;
   return m[1];
 }
+
+/** A local model folder or config named where a model is expected: `--model ./models/llama`, `from_pretrained("/srv/m")`. */
+export interface ModelPathMatch {
+  /** The path as written (`~` not expanded). */
+  path: string;
+  start: number;
+  end: number;
+}
+
+// A path value: ./x, ../x, /x, ~/x, a Windows drive; quoted or bare, up to a quote, a space or a closing bracket.
+const PATH_VALUE = /(?:\.{1,2}\/|\/|~\/|[A-Za-z]:[\\/])[^\s"'`,;)\]}]*/g;
+
+/**
+ * The local path under `offset` when it stands where a model id would (the same flags, keys, calls and commands
+ * as {@link findModelIds}' `strong` context), e.g. `vllm serve ./models/llama`: the editor resolves it to the
+ * folder's config.json, as transformers' `from_pretrained` prefers an existing folder. Only the offset's line is read.
+ */
+export function modelPathAt(text: string, offset: number): ModelPathMatch | undefined {
+  if (offset < 0 || offset > text.length) return undefined;
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const nl = text.indexOf('\n', offset);
+  const lineEnd = nl === -1 ? text.length : nl;
+  if (lineEnd - lineStart > 65_536) return undefined;
+  const line = text.slice(lineStart, lineEnd);
+  for (const m of line.matchAll(PATH_VALUE)) {
+    const start = lineStart + m.index!;
+    const end = start + m[0].length;
+    if (offset < start || offset > end || m[0].length < 2) continue;
+    let head = line.slice(Math.max(0, m.index! - 200), m.index!);
+    // Part of a longer token (a URL's //host/x, a/./b): not a path value on its own.
+    if (/[\w.:/~-]$/.test(head)) return undefined;
+    head = head.replace(/\\?["'`]$/, '');
+    return STRONG_BEFORE.some((re) => re.test(head)) ? { path: m[0], start, end } : undefined;
+  }
+  return undefined;
+}

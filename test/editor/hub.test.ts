@@ -101,6 +101,22 @@ suite('hub model ids', () => {
     assert.match(text, /KV Lens: Set Hugging Face Token/);
   });
 
+  test('a local folder where a model is expected is read from disk; prose a/b costs no request', async () => {
+    const before = hub.requests.length;
+    const sh = await vscode.workspace.openTextDocument({ language: 'shellscript', content: 'vllm serve ./llama-3-8b --max-model-len 8192\n' });
+    await vscode.window.showTextDocument(sh);
+    const { text } = await hoverUntil(sh, 'llama-3-8b', /GQA/, 'the local folder hover');
+    assert.match(text, /the local config .*llama-3-8b\/config\.json/);
+    assert.match(text, /262,144 B/);
+    const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: 'Input/output and TCP/IP are not models; neither is `text/plain`.\n' });
+    await vscode.window.showTextDocument(md);
+    for (const needle of ['Input/output', 'TCP/IP', 'text/plain']) {
+      const texts = await hoverTexts(md, inside(md, needle));
+      assert.deepEqual(texts.filter((t) => /KV|Hub|fetching/.test(t)), [], needle);
+    }
+    assert.equal(hub.requests.length, before, JSON.stringify(hub.requests.slice(before)));
+  });
+
   test('with the server stopped: an id in the fake HF cache answers from the cache, in a YAML file', async () => {
     await hub.close();
     cacheModel(cache, 'cached/model', llama);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findModelIds, isValidRepoId, modelIdAt, parseModelRef, type ModelIdTextInfo } from '../../src/core/modelId';
+import { findModelIds, isValidRepoId, modelIdAt, modelPathAt, parseModelRef, type ModelIdTextInfo } from '../../src/core/modelId';
 
 function ids(text: string, info: ModelIdTextInfo = {}): string[] {
   return findModelIds(text, info).map((m) => `${m.id}${m.revision ? `@${m.revision}` : ''} ${m.context}`);
@@ -162,5 +162,23 @@ describe('modelIdAt', () => {
   it('is bounded on a giant line', () => {
     const big = `"org/name" ${'x'.repeat(70_000)}`;
     assert.equal(modelIdAt(big, 3), undefined);
+  });
+});
+
+describe('local model paths where a model is expected', () => {
+  const at = (text: string, needle: string) => modelPathAt(text, text.indexOf(needle) + 1);
+  it('after a model flag, key or call: the path as written, with its range', () => {
+    const sh = 'vllm serve ./models/llama --tp 2';
+    const m = at(sh, 'models');
+    assert.equal(m?.path, './models/llama');
+    assert.equal(sh.slice(m!.start, m!.end), './models/llama');
+    assert.equal(at('m = AutoModel.from_pretrained("/srv/ckpt/qwen")', 'srv')?.path, '/srv/ckpt/qwen');
+    assert.equal(at('model: ~/weights/mistral', 'weights')?.path, '~/weights/mistral');
+    assert.equal(at('python -m sglang.launch_server --model-path=../ckpt', 'ckpt')?.path, '../ckpt');
+  });
+  it('not a path elsewhere, nor part of a URL', () => {
+    assert.equal(at('cat ./models/llama/config.json', 'models'), undefined);
+    assert.equal(at('output_dir: ./runs', 'runs'), undefined);
+    assert.equal(at('--model https://example.com/x/y', 'example'), undefined);
   });
 });

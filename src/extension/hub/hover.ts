@@ -5,11 +5,15 @@
  * and links: the panel, the config.json as a virtual document, a benchmark. Never waits on the network longer
  * than HubModels' bound; a pending fetch says so.
  */
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { analyzeText, type Analysis } from '../../core/analyze';
 import { HoverContext } from '../../core/hover/context';
 import { CommandLinks, esc } from '../../core/hover/markdown';
 import { formatBytes, formatCount } from '../../core/format';
-import { modelIdAt, type ModelIdMatch } from '../../core/modelId';
+import { modelIdAt, modelPathAt, type ModelIdMatch } from '../../core/modelId';
+import { inspectPath, readConfigFile } from '../../io/readConfigFile';
 import { estimateWeights } from '../../core/weights';
 import { weightsFigure } from '../../core/exactWeights';
 import type { Settings } from '../config';
@@ -36,6 +40,14 @@ export class ModelIdHoverProvider implements vscode.HoverProvider {
       const last = Math.min(document.lineCount - 1, first + 3);
       const text = document.getText(new vscode.Range(first, 0, last, document.lineAt(last).text.length));
       const match = modelIdAt(text, position.character, { languageId: document.languageId, fileName: document.uri.path });
+      // A local folder where a model is expected (`--model ./models/x`), or an id spelled like an existing folder
+      // (transformers' from_pretrained prefers the folder): the local config.json.
+      const pathMatch = match ? (match.context === 'strong' ? { path: match.id, start: match.start, end: match.end } : undefined) : modelPathAt(text, position.character);
+      const local = pathMatch ? localConfigPath(document, pathMatch.path) : undefined;
+      if (local && pathMatch) {
+        const md = localHover(pathMatch.path, local, this.settings);
+        if (md) return new vscode.Hover(md, new vscode.Range(first, pathMatch.start, first, pathMatch.end));
+      }
       if (!match) return undefined;
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
@@ -69,7 +81,7 @@ export function renderModelHover(match: ModelIdMatch, state: ModelState, setting
   const { model, analysis } = state;
   const uri = hubConfigUri(model.id, model.commit).toString();
   const links = new CommandLinks(uri);
-  const source = model.source.kind === 'hf-cache' ? `the Hugging Face cache (\`${esc(model.source.path)}\`)` : model.source.kind === 'store' ? "KV Lens's store of Hub configs" : `the Hub (${esc(model.source.endpoint)})`;
+  const source = model.source.kind === 'hf-cache' ? `the Hugging Face cache (${esc(model.source.path)})` : model.source.kind === 'store' ? "KV Lens's store of Hub configs" : `the Hub (${esc(model.source.endpoint)})`;
   const head = `${title}: revision ${esc(model.revision)}, commit \`${model.commit.slice(0, 12)}\`, from ${source}.`;
   if (!analysis.model) return { markdown: `${head}\n\nKV Lens could not describe this model${analysis.error ? `: ${esc(analysis.error)}` : '.'}`, commands: [] };
   const c = new HoverContext(analysis, analysis.model, settings.value, links);
@@ -80,4 +92,35 @@ export function renderModelHover(match: ModelIdMatch, state: ModelState, setting
     markdown: [head, c.kindSentence(), c.costTable(false), weights, [c.linksLine(), open].filter(Boolean).join(' · ')].filter(Boolean).join('\n\n'),
     commands: links.used,
   };
+}
+
+/** The config.json a local path names (a folder holding one, or a .json file), relative to the document or a workspace folder. */
+function localConfigPath(document: vscode.TextDocument, written: string): string | undefined {
+  const expanded = written === '~' ? homedir() : written.startsWith('~/') ? join(homedir(), written.slice(2)) : written;
+  const bases = isAbsolute(expanded)
+    ? ['']
+    : [...(document.uri.scheme === 'file' ? [dirname(document.uri.fsPath)] : []), ...(vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath)];
+  for (const base of bases) {
+    const p = base ? resolve(base, expanded) : expanded;
+    const what = inspectPath(p);
+    if (what.kind === 'directory' && inspectPath(join(p, 'config.json')).kind === 'file') return join(p, 'config.json');
+    if (what.kind === 'file' && /\.json$/i.test(p)) return p;
+  }
+  return undefined;
+}
+
+/** The summary for a local config named where a model is expected; undefined when it cannot be read or is no model. */
+function localHover(written: string, path: string, settings: Settings): vscode.MarkdownString | undefined {
+  const read = readConfigFile(path);
+  if ('error' in read) return undefined;
+  const analysis: Analysis = analyzeText(read.text);
+  if (!analysis.model) return undefined;
+  const uri = vscode.Uri.file(path).toString();
+  const links = new CommandLinks(uri);
+  const c = new HoverContext(analysis, analysis.model, settings.value, links);
+  const open = links.link('Open config.json', CommandId.OpenHubConfig);
+  const md = new vscode.MarkdownString([`**${esc(written)}**: the local config ${esc(path)}.`, c.kindSentence(), c.costTable(false), [c.linksLine(), open].filter(Boolean).join(' · ')].join('\n\n'));
+  md.supportHtml = false;
+  md.isTrusted = { enabledCommands: links.used };
+  return md;
 }
