@@ -29,6 +29,7 @@ import { h, replaceChildren } from './dom';
 import { benchmarkTable, breakdownTable, figuresCsv, formatRatio, gridTable, toMarkdown, whatIfTable, type TableData } from './tables';
 import { renderBenchmarks } from './views/benchmarks';
 import { renderCostChart } from './views/costChart';
+import { renderEngines } from './views/engines';
 import { renderGrouping, renderLayerStrip, type GroupingInput } from './views/grouping';
 
 /** The subset of the VS Code webview API the panel uses (the test harness provides the same). */
@@ -71,6 +72,7 @@ export class PanelApp {
   private readonly whatIfSection = section('whatif', 'What-if: other KV head counts');
   private readonly whatIfBody = h('div', { class: 'whatif-body' });
   private readonly bench = section('benchmarks', 'Benchmarks');
+  private readonly enginesSection = section('engines', 'Engines: what each allocates');
   private readonly content = h('div', { class: 'content' });
 
   constructor(
@@ -101,7 +103,7 @@ export class PanelApp {
       this.button('Export JSON', 'Export the figures as JSON', () => void this.export('json')),
       this.button('Export CSV', 'Export the figures as CSV', () => void this.export('csv')),
     );
-    this.content.append(this.grouping.root, this.cost.root, this.whatIfSection.root, this.bench.root);
+    this.content.append(this.grouping.root, this.cost.root, this.enginesSection.root, this.whatIfSection.root, this.bench.root);
     replaceChildren(this.root, this.header, h('div', { class: 'toolbar' }, this.bar.element, actions), this.banner, this.status, this.content);
     this.restore(this.api.getState());
   }
@@ -208,6 +210,7 @@ export class PanelApp {
     this.bar.sync(this.controls, (view.model.kvCacheDtype ?? view.model.dtype).value, view.model.maxContext?.value);
     this.renderGroupingSection(view);
     this.renderCostSection(view);
+    replaceChildren(this.enginesSection.body, view.engines ? renderEngines(view.engines, (text, what) => this.api.postMessage({ type: 'copy', text, what })) : undefined);
     this.renderWhatIf(view);
     this.renderBenchSection();
   }

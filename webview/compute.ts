@@ -10,6 +10,8 @@ import { whatIf, withKvHeads } from '../src/core/whatif';
 import { estimateWeights } from '../src/core/weights';
 import { fitBudget } from '../src/core/fit';
 import { weightsFigure } from '../src/core/exactWeights';
+import { engineEstimates } from '../src/core/engines';
+import type { EngineEstimate } from '../src/core/engines';
 import type { ExactWeights } from '../src/core/exactWeights';
 import type { Analysis } from '../src/core/analyze';
 import type { WhatIfRow } from '../src/core/whatif';
@@ -79,6 +81,8 @@ export interface ModelView {
   weightsBytes: number | undefined;
   /** The core's inverse answers; `maxContext` is 0 when nothing fits. */
   fit: { maxContext: number; contextUnbounded: boolean; maxBatch: number; notes: string[] };
+  /** What each serving engine allocates at these controls (core/engines). */
+  engines?: EngineEstimate[];
 }
 
 /** The outcome of reading one text. */
@@ -211,7 +215,8 @@ export function computeModelView(model: ModelDescription, controls: PanelControl
     }),
   );
 
-  return { model, resolved, report, whatIf: rows, selected, chart, grid: { contexts: gContexts, batches: gBatches, cells }, weightsBytes, fit };
+  const engines = engineEstimates(model, { gpuMemoryGiB: resolved.gpuMemGiB, context: resolved.context, batch: resolved.batch, tp: resolved.tp, kvDtype: resolved.kvDtype }, { ...(weightsBytes ? { weightsBytes } : {}), weightsExact: weights.exact });
+  return { model, resolved, report, whatIf: rows, selected, chart, grid: { contexts: gContexts, batches: gBatches, cells }, weightsBytes, fit, engines };
 }
 
 /** Which variants get a line: the model, MHA, MQA and the what-if selection (more would be a hairball). */
