@@ -59,7 +59,10 @@ function writeAtomic(path: string, text: string): void {
 
 /** The store at `dir`. Every method swallows file-system failures: the store is a cache, never a requirement. */
 export class HubStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly limits: { maxEntries: number; maxBytes: number } = { maxEntries: MAX_ENTRIES, maxBytes: MAX_STORE_BYTES },
+  ) {}
 
   /** The commit `revision` pointed to when last fetched, and when (ms since the epoch). */
   ref(id: string, revision: string): { commit: string; at: number } | undefined {
@@ -135,7 +138,7 @@ export class HubStore {
     let total = 0;
     files.forEach((f, i) => {
       total += f.size;
-      if (i >= MAX_ENTRIES || total > MAX_STORE_BYTES) rmSync(f.path, { force: true });
+      if (i >= this.limits.maxEntries || total > this.limits.maxBytes) rmSync(f.path, { force: true });
     });
   }
 }
