@@ -16,7 +16,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import type { ModelDescription } from '../core/types';
 import type { SafetensorsHeader, SafetensorsTensor } from '../core/safetensors';
 import { outRow, type HeadGeometry, type LayoutKind } from '../core/uptrain/layouts';
-import { decodeFloats, isFloatDtype } from '../core/uptrain/numeric';
+import { decodeFloats, FLOAT_DTYPE_BYTES, isFloatDtype } from '../core/uptrain/numeric';
 import type { ConversionPlan } from '../core/uptrain/plan';
 import type { Checkpoint } from '../io/safetensors';
 import { TensorDataReader } from '../io/tensorData';
@@ -127,17 +127,23 @@ export async function functionalFidelity(src: Checkpoint, dst: Checkpoint, model
   try {
     // Inputs: embeddings of the fixed text, or seeded Gaussian states.
     const embedName = ['model.embed_tokens.weight', 'model.decoder.embed_tokens.weight', 'transformer.wte.weight', 'wte.weight', 'gpt_neox.embed_in.weight', 'transformer.word_embeddings.weight', 'embed_tokens.weight'].find((n) => src.tensors.has(n));
-    const embed = embedName ? await fromSrc(embedName) : undefined;
+    const embed = embedName ? src.tensors.get(embedName) : undefined;
     const ids = [...new TextEncoder().encode(FIDELITY_TEXT)];
     const tokens = ids.length;
-    const firstQ = await firstQueryWeight(plan, fromSrc);
-    const hidden = firstQ;
+    const hidden = modelWidth(plan);
     let x0: Float32Array;
     let inputs: string;
-    if (embed && embed.shape[1] === hidden) {
+    const rows = embed?.tensor.shape[0] ?? 0;
+    if (embed && isFloatDtype(embed.tensor.dtype) && embed.tensor.shape.length === 2 && embed.tensor.shape[1] === hidden && rows > 0) {
+      // Only the 64 rows the text names are read, never the whole table (gigabytes for a large vocabulary).
+      const dtype = embed.tensor.dtype;
+      const rowBytes = hidden * FLOAT_DTYPE_BYTES[dtype];
       x0 = new Float32Array(tokens * hidden);
-      ids.forEach((id, t) => x0.set(embed.values.subarray((id % embed.shape[0]!) * hidden, (id % embed.shape[0]!) * hidden + hidden), t * hidden));
-      inputs = `token embeddings (${embedName}) of a fixed ${tokens}-byte text, ids = UTF-8 bytes modulo ${embed.shape[0]} rows, through each layer's input norm`;
+      for (let t = 0; t < tokens; t++) {
+        const bytes = await srcReader.readRange(embed.header as SafetensorsHeader, embed.tensor as SafetensorsTensor, (ids[t]! % rows) * rowBytes, rowBytes);
+        x0.set(decodeFloats(bytes, dtype), t * hidden);
+      }
+      inputs = `token embeddings (${embedName}) of a fixed ${tokens}-byte text, ids = UTF-8 bytes modulo ${rows} rows, through each layer's input norm`;
     } else {
       const r = rng(FIDELITY_SEED);
       x0 = Float32Array.from({ length: tokens * hidden }, () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
@@ -230,8 +236,8 @@ export async function functionalFidelity(src: Checkpoint, dst: Checkpoint, model
   }
 }
 
-/** The model width, from the first layer's projection tensor. */
-async function firstQueryWeight(plan: ConversionPlan, _get: Get): Promise<number> {
+/** The model width: the input dimension of the first layer's K/V projection. */
+function modelWidth(plan: ConversionPlan): number {
   const e = [...plan.edits.values()].find((x) => x.role === 'weight')!;
   return e.layout === 'gpt2-c-attn' ? e.shape[0]! : e.shape[1]!;
 }

@@ -63,6 +63,21 @@ export class TensorDataReader {
     return buf;
   }
 
+  /**
+   * Bytes `begin ... begin + length` of a tensor's data (a few rows of an embedding table, not all of it: a large
+   * vocabulary's table is gigabytes). Refused when the range leaves the tensor.
+   */
+  async readRange(header: SafetensorsHeader, tensor: SafetensorsTensor, begin: number, length: number): Promise<Uint8Array> {
+    aborted(this.signal);
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(length) || begin < 0 || length < 0 || begin + length > tensor.end - tensor.begin) {
+      throw new RangeError(`${tensor.name}: bytes ${begin} + ${length} lie outside its ${tensor.end - tensor.begin}`);
+    }
+    const fh = await this.handle(header);
+    const buf = new Uint8Array(length);
+    await this.readAt(fh, header, tensor, buf, length, header.dataOffset + tensor.begin + begin);
+    return buf;
+  }
+
   /** Streams a tensor's bytes to `sink` in {@link COPY_CHUNK_BYTES} chunks; `onBytes` after each. */
   async copy(header: SafetensorsHeader, tensor: SafetensorsTensor, sink: ChunkSink, onBytes?: (n: number) => void): Promise<void> {
     const fh = await this.handle(header);

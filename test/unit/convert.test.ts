@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
 import { convertCheckpoint, ConvertRefusal, type ConvertOptions } from '../../src/convert/runner';
 import { convertInWorker } from '../../src/convert/client';
+import { TensorDataReader } from '../../src/io/tensorData';
 import { readCheckpoint, readSafetensorsHeader } from '../../src/io/safetensors';
 import { lintWeights } from '../../src/core/lint/weights';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
@@ -564,4 +565,22 @@ test('in the conversion worker (the editor runs it so): the same figures; refusa
   );
   assert.equal(existsSync(cancelled), false);
   assert.equal(readdirSync(ROOT).filter((n) => n.includes('.kv-lens-')).length, 0, 'the worker removed its temporary folder');
+});
+
+test('tensor data reader: whole tensors and row ranges by the header offsets; a range outside the tensor is refused', async () => {
+  const s: Spec = { modelType: 'llama', layout: 'separate', q: 4, kv: 4, hd: 4, layers: 1, dtype: 'BF16' };
+  const { dir, tensors } = checkpoint(s);
+  const header = await readSafetensorsHeader(join(dir, 'model.safetensors'));
+  const reader = new TensorDataReader();
+  try {
+    const embed = header.tensors.find((t) => t.name === 'model.embed_tokens.weight')!;
+    const values = tensors.find((t) => t.name === embed.name)!;
+    assert.ok(Buffer.from(await reader.read(header, embed)).equals(bytesOf(values.values, 'BF16')));
+    // Row 37 of a [64, 16] bf16 table: bytes 37 * 32 ... 37 * 32 + 32.
+    const row = await reader.readRange(header, embed, 37 * 32, 32);
+    assert.deepEqual([...valuesOf(Buffer.from(row), 'BF16')], [...values.values.subarray(37 * 16, 38 * 16)]);
+    await assert.rejects(reader.readRange(header, embed, 63 * 32, 64), /outside/);
+  } finally {
+    await reader.close();
+  }
 });
