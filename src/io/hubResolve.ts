@@ -26,6 +26,8 @@ export interface ResolvedModel {
   exactWeights?: ExactWeights;
   /** `ORG/NAME@commit`: the name a report gives it. */
   label: string;
+  /** The repository's files, when the Hub was asked (the model info's list). */
+  files?: string[];
 }
 
 /** Why no config could be had. */
@@ -90,7 +92,7 @@ export async function resolveModel(ref: ModelRef, opts: ResolveOptions): Promise
       }
     }
     opts.store?.put({ id: ref.id, commit: hub.commit, text: hub.text, bom: hub.bom, ...(exact !== undefined ? { exactWeights: exact } : {}), fetchedAt: Date.now() }, rev);
-    return resolved(ref.id, rev, hub.commit, hub.text, hub.bom, { kind: 'hub', endpoint: hub.endpoint }, exact);
+    return { ...resolved(ref.id, rev, hub.commit, hub.text, hub.bom, { kind: 'hub', endpoint: hub.endpoint }, exact), files: hub.files };
   } catch (e) {
     const err = e instanceof HubError ? e : new HubError('bad-response', ref.id, String(e));
     // The Hub out of reach: a config stored before, however old, is better than nothing.

@@ -47,7 +47,12 @@ suite('hub model ids', () => {
   suiteSetup(async () => {
     await closeAll();
     llama = readFileSync(fixture('llama-3-8b/config.json').fsPath, 'utf8');
-    hub = await startFakeHub({ 'org/name': { files: { 'config.json': llama } }, 'org/gated': { files: { 'config.json': llama }, gatedToken: TOKEN } });
+    hub = await startFakeHub({
+      'org/name': { files: { 'config.json': llama } },
+      'org/gated': { files: { 'config.json': llama }, gatedToken: TOKEN },
+      // One BF16 tensor of 128256 x 4096: 525,336,576 parameters (525.3M), 1,050,673,152 bytes (1002 MiB), read from its header only.
+      'org/weights': { files: { 'config.json': llama, 'model.safetensors': { safetensors: { embed: { dtype: 'BF16', shape: [128256, 4096] } } } } },
+    });
     cache = mkdtempSync(join(tmpdir(), 'kvlens-editor-hfcache-'));
     process.env.HF_HUB_CACHE = cache;
     await setSetting('hub.endpoint', hub.url);
@@ -89,6 +94,14 @@ suite('hub model ids', () => {
     assert.equal(document.getText(), llama);
     const text = await kvLensHover(document, 'num_key_value_heads');
     assert.match(text, /262,144 B/);
+  });
+
+  test('exact weights from the safetensors header replace the estimate once read', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: 'llm = LLM(model="org/weights")\n' });
+    await vscode.window.showTextDocument(document);
+    const { text } = await hoverUntil(document, 'org/weights', /exact, from org\/weights@/, 'the exact weights');
+    assert.match(text, /Weights: 525\.3M parameters, 1002 MiB \(exact, from org\/weights@[0-9a-f]{12} safetensors headers \(model\.safetensors\)\)/);
+    assert.ok(hub.requests.filter((r) => r.path.endsWith('model.safetensors') && r.method === 'GET').every((r) => r.range !== undefined));
   });
 
   test('a gated model shows the gated message with the model page and the token command', async () => {

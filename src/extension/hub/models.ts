@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { analyzeText, type Analysis } from '../../core/analyze';
 import type { ModelIdContext, ModelRef } from '../../core/modelId';
 import { hfHubCacheDir, readCachedConfig } from '../../io/hfCache';
-import { modelPage } from '../../io/hub';
+import { fetchExactWeights, modelPage, type HubClientOptions } from '../../io/hub';
 import { resolveModel, type ResolvedModel } from '../../io/hubResolve';
 import { resolveEndpoint, resolveOffline, resolveToken } from '../../io/hubSettings';
 import { HubStore } from '../../io/hubStore';
@@ -101,9 +101,11 @@ export class HubModels implements vscode.Disposable {
   private async fetch(key: string, ref: ModelRef): Promise<void> {
     const abort = new AbortController();
     this.aborts.add(abort);
+    let background: Promise<void> | undefined;
     try {
       const opts = await this.options(abort.signal);
-      const r = await resolveModel(ref, opts);
+      // The config first, for the hover; exact weights after it (a sharded checkpoint's headers take many requests).
+      const r = await resolveModel(ref, { ...opts, exactWeights: false });
       if ('error' in r) {
         const hold = r.retryAfterS !== undefined ? r.retryAfterS * 1000 : FAILURE_HOLD_MS;
         this.set(key, { state: 'failed', error: r.error, until: Date.now() + hold, kind: r.kind, ...(r.kind === 'gated' ? { page: modelPage(opts.client.endpoint, ref.id) } : {}) });
@@ -111,11 +113,28 @@ export class HubModels implements vscode.Disposable {
       } else {
         this.remember(key, r);
         this.log.info(`model ${key}: ${r.label} from ${r.source.kind}`);
+        if (r.source.kind === 'hub' && r.files?.some((f) => f === 'model.safetensors' || f === 'model.safetensors.index.json')) {
+          // Not awaited: the hover has its answer now; the weights replace the estimate when they come.
+          background = this.weights(key, r, opts.client).finally(() => this.aborts.delete(abort));
+        }
       }
     } catch (e) {
       this.set(key, { state: 'failed', error: e instanceof Error ? e.message : String(e), until: Date.now() + FAILURE_HOLD_MS, kind: 'internal' });
     } finally {
-      this.aborts.delete(abort);
+      if (!background) this.aborts.delete(abort);
+    }
+  }
+
+  /** Exact weights from the safetensors headers, then the hover shows them (and the store keeps them). */
+  private async weights(key: string, model: ResolvedModel, client: HubClientOptions): Promise<void> {
+    try {
+      const exact = await fetchExactWeights(model.id, model.commit, client);
+      const stored = this.store.get(model.id, model.commit);
+      if (stored) this.store.put({ ...stored, exactWeights: exact ?? null });
+      if (exact) this.remember(key, { ...model, exactWeights: exact });
+    } catch (e) {
+      // The estimate from shapes stays; the log says why the headers could not be read.
+      this.log.info(`model ${key}: no exact weights (${e instanceof Error ? e.message : String(e)})`);
     }
   }
 
