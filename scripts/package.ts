@@ -68,7 +68,7 @@ export async function packageTargets(targets: string[], options: { build?: boole
 }
 
 /** The bundles every VSIX carries (esbuild.mjs builds them). */
-const BUNDLES = ['dist/extension.js', 'dist/worker.js', 'dist/analysisWorker.js', 'dist/webview/webview.js'];
+const BUNDLES = ['dist/extension.js', 'dist/worker.js', 'dist/analysisWorker.js', 'dist/ggufWorker.js', 'dist/convertWorker.js', 'dist/webview/webview.js'];
 
 /** Fails when a VSIX lacks what it needs or carries what it must not. */
 function checkContents(target: string, files: string[]): void {
