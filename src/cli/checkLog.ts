@@ -34,7 +34,7 @@ export const CHECK_LOG_USAGE = `Usage: kv-lens check-log <LOG> [--config FILE | 
                    predicted, unit, match }] }
   -h, --help       this help
 
-Reads vLLM, SGLang, llama.cpp and ik_llama.cpp start-up lines (ANSI codes, process prefixes and several
+Reads vLLM (V1 and V0), SGLang, llama.cpp, ik_llama.cpp and TensorRT-LLM start-up lines (ANSI codes, process prefixes and several
 start-ups in one file are handled; a large log is read only up to the end of its start-up section).
 A figure matches within 0.5% or the log's own rounding. Exit codes: 0 every predicted figure matches,
 1 a mismatch or something could not be read, 2 usage error.`;
@@ -173,7 +173,7 @@ export async function runCheckLogCli(args: string[], io?: CliOutput): Promise<nu
   const known = reading.startUps.filter((s) => s.engine);
   if (known.length === 0) {
     const what = reading.startUps.flatMap((s) => [...Object.entries(s.settings).map(([k, v]) => `${k}=${displayValue(v)}`), ...s.figures.map((f) => `${f.name}=${f.value} ${f.unit}`)]);
-    out.err(`kv-lens check-log: ${escapeText(o.log)}: no start-up of an engine KV Lens knows (vLLM, SGLang, llama.cpp, ik_llama.cpp) in ${reading.lines} lines${what.length ? `; read: ${escapeText(what.slice(0, 30).join(', '))}` : '; nothing recognised'}\n`);
+    out.err(`kv-lens check-log: ${escapeText(o.log)}: no start-up of an engine KV Lens knows (vLLM, SGLang, llama.cpp, ik_llama.cpp, TensorRT-LLM) in ${reading.lines} lines${what.length ? `; read: ${escapeText(what.slice(0, 30).join(', '))}` : '; nothing recognised'}\n`);
     if (o.json) out.out(terminalSafeJson({ engine: 'unknown', version: null, model: null, settings: {}, figures: [] }) + '\n');
     return 1;
   }

@@ -280,3 +280,69 @@ describe('log reading', () => {
     }
   });
 });
+
+describe('other engines and versions (lines shaped as each engine prints them)', () => {
+  const llama3 = () => model('llama__Meta-Llama-3-8B-Instruct.json');
+
+  it('vLLM V0: blocks from "the rest of the memory reserved for KV Cache", every layer full length', () => {
+    // Llama-3-8B: 32 layers x 8 heads x (128 + 128) x 2 B = 131,072 B per token; a block of 16 = 2 MiB;
+    // 10.00 GiB -> 5120 blocks; concurrency 5120 x 16 / 8192 = 10.00.
+    const r = readLogText([
+      "INFO 02-01 10:00:00 llm_engine.py:232] Initializing a V0 LLM engine (v0.7.3) with config: model='meta-llama/Meta-Llama-3-8B-Instruct', dtype=torch.bfloat16, max_seq_len=8192, tensor_parallel_size=1",
+      'INFO 02-01 10:00:30 [worker.py:267] model weights take 14.99GiB; non_torch_memory takes 0.09GiB; PyTorch activation peak memory takes 1.43GiB; the rest of the memory reserved for KV Cache is 10.00GiB.',
+      'INFO 02-01 10:00:30 [executor_base.py:111] # cuda blocks: 5120, # CPU blocks: 2048',
+      'INFO 02-01 10:00:30 [executor_base.py:116] Maximum concurrency for 8192 tokens per request: 10.00x',
+    ].join('\n'));
+    const su = r.startUps[0]!;
+    assert.equal(su.version, '0.7.3');
+    const c = checkStartUp(su, llama3());
+    assert.equal(c.figures.find((f) => f.name === 'gpu_blocks')?.predicted, Math.floor((10 * 2 ** 30) / (16 * 131072)));
+    assert.equal(c.figures.find((f) => f.name === 'max_concurrency')?.predicted, (5120 * 16) / 8192);
+    assert.ok(c.figures.filter((f) => f.predicted !== null).every((f) => f.match), JSON.stringify(c.figures));
+  });
+
+  it('SGLang MLA pool: "KV size" of the latent buffers', () => {
+    // DeepSeek-V3: (100000 + 1) x 61 layers x (512 + 64) x 2 B / 2^30.
+    const gb = ((100001 * 61 * 576 * 2) / 2 ** 30).toFixed(2);
+    const r = readLogText(`[2025-06-01 10:00:00 TP0] KV Cache is allocated. #tokens: 100000, KV size: ${gb} GB`);
+    const c = checkStartUp(r.startUps[0]!, model('deepseek_v3__DeepSeek-V3.json'));
+    assert.equal(c.engine, 'sglang');
+    const f = c.figures.find((x) => x.name === 'kv_size')!;
+    assert.equal(f.predicted, (100001 * 61 * 576 * 2) / 2 ** 30);
+    assert.equal(f.match, true);
+  });
+
+  it('TensorRT-LLM: the paged pool in GiB and blocks from its token count', () => {
+    // Qwen2.5-7B: 28 x 4 x (128 + 128) x 2 B = 57,344 B per token; 262,144 tokens = 14.00 GiB = 8192 blocks of 32.
+    const r = readLogText([
+      '[TensorRT-LLM][INFO] TensorRT-LLM version: 0.20.0',
+      '[TensorRT-LLM][INFO] Number of tokens per block: 32.',
+      '[TensorRT-LLM][INFO] [MemUsageChange] Allocated 14.00 GiB for max tokens in paged KV cache (262144).',
+      '[TensorRT-LLM][INFO] Number of blocks in KV cache primary pool: 8192',
+    ].join('\n'));
+    const su = r.startUps[0]!;
+    assert.equal(su.engine, 'trtllm');
+    assert.equal(su.version, '0.20.0');
+    const c = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(c.figures.find((f) => f.name === 'trt_kv_cache')?.predicted, (262144 * 57344) / 2 ** 30);
+    assert.equal(c.figures.find((f) => f.name === 'trt_primary_blocks')?.predicted, 262144 / 32);
+    assert.ok(c.figures.filter((f) => f.predicted !== null).every((f) => f.match));
+  });
+
+  it('an old llama.cpp build (llm_load_print_meta, "KV self size", no kv_unified): one shared cache', () => {
+    // Llama-3-8B at n_ctx 8192, 4 sequences sharing one cache: 32 x 8192 x 1024 x 2 x 2 B = 1024 MiB.
+    const r = readLogText([
+      'llm_load_print_meta: n_layer          = 32',
+      'llm_load_print_meta: n_head_kv        = 8',
+      'llm_load_print_meta: n_embd_head_k    = 128',
+      'llama_new_context_with_model: n_ctx      = 8192',
+      'llama_new_context_with_model: n_seq_max  = 4',
+      'llama_kv_cache_init:      CUDA0 KV buffer size =  1024.00 MiB',
+      'llama_new_context_with_model: KV self size  = 1024.00 MiB, K (f16):  512.00 MiB, V (f16):  512.00 MiB',
+    ].join('\n'));
+    const su = r.startUps[0]!;
+    assert.equal(su.engine, 'llama.cpp');
+    const c = checkStartUp(su, llama3());
+    assert.deepEqual(c.figures.map((f) => [f.name, f.predicted, f.match]), [['kv.size', 1024, true], ['kv.K', 512, true], ['kv.V', 512, true]]);
+  });
+});

@@ -5,10 +5,11 @@
  * rounding allows). Where a figure differs, the likely reason is given; where it cannot be predicted (memory the
  * engine measured), that is said instead.
  */
-import { toKvDtype } from '../dtype';
+import { KV_DTYPE_BYTES, toKvDtype } from '../dtype';
 import { isLlamaCacheType, llamaCppKv, llamaRecurrentWidths } from '../engines/llamacpp';
 import type { LlamaCacheType, LlamaCppSettings } from '../engines/llamacpp';
 import { sglangCells } from '../engines/sglang';
+import { trtllmBytesPerToken } from '../engines/trtllm';
 import { vllmLayout, vllmPool } from '../engines/vllm';
 import { GIB, MIB } from '../engines/types';
 import type { KvDtype, ModelDescription } from '../types';
@@ -82,7 +83,8 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const ls: LlamaCppSettings = {
       nCtx: numOf(settings.n_ctx) ?? 0,
       nSeqMax: numOf(settings.n_seq_max) ?? 1,
-      unified: bool(settings.kv_unified) ?? false,
+      // Not printed: the size line's n_stream tells; builds before the per-sequence split (mid 2025) had one shared cache.
+      unified: bool(settings.kv_unified) ?? (numOf(settings.n_stream) !== undefined ? numOf(settings.n_stream) === 1 : true),
       nUbatch: numOf(settings.n_ubatch) ?? 512,
       typeK: (isLlamaCacheType(tk) ? tk : 'f16') as LlamaCacheType,
       typeV: (isLlamaCacheType(tv) ? tv : 'f16') as LlamaCacheType,
@@ -140,14 +142,36 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
       notes.push('max_num_batched_tokens not printed: 2048 assumed; it changes the sliding groups\' blocks per request (8192 on 70 GiB+ GPUs for the API server).');
     }
     const avail = su.figures.find((f) => f.name === 'available_kv_memory');
+    const v0 = settings.engine_version === 'V0' || su.figures.some((f) => f.name === 'gpu_blocks');
+    if (v0) notes.push('vLLM V0: every attention layer keeps a full-length cache (no cache groups, no sliding-window saving).');
     const poolAt = (gib: number) => vllmPool(layout, gib * GIB, maxModelLen);
     for (const f of su.figures) {
       switch (f.name) {
         case 'available_kv_memory':
           push(f, null, 'measured by vLLM\'s profiling run (GPU x utilisation - weights - activations): used as the input of the pool figures');
           break;
+        case 'gpu_blocks':
         case 'gpu_kv_cache_tokens':
         case 'max_concurrency': {
+          if (v0) {
+            // V0 (vllm/worker/cache_engine.py get_cache_block_size): every attention layer full length, one block
+            // = block_size x per-token bytes of all layers; blocks = available // block bytes; concurrency =
+            // blocks x block_size / max_model_len.
+            const bs = blockSize ?? 16;
+            const perBlock = bs * v0PerToken(model, tp, kvDtype);
+            const at = (gib: number) => Math.floor((gib * GIB) / perBlock);
+            const blocksFig = su.figures.find((x) => x.name === 'gpu_blocks');
+            if (f.name === 'gpu_blocks') {
+              if (!avail) push(f, null, 'the log prints no KV memory line to size the blocks from');
+              else push(f, at(avail.value), undefined, [at(avail.value - avail.rounding), at(avail.value + avail.rounding)]);
+            } else if (f.name === 'max_concurrency' && blocksFig) push(f, (blocksFig.value * bs) / maxModelLen);
+            else push(f, null, 'not a V0 figure');
+            break;
+          }
+          if (f.name === 'gpu_blocks') {
+            push(f, null, 'V0 block count without V0 settings');
+            break;
+          }
           if (!avail) {
             push(f, null, 'the log prints no "Available KV cache memory" line to size the pool from');
             break;
@@ -164,9 +188,6 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
           break;
         case 'mamba_page_padding':
           push(f, layout.mambaPaddingPct ?? 0);
-          break;
-        case 'gpu_blocks':
-          push(f, null, 'V0 block count: sized from memory the log does not print');
           break;
         default:
           push(f, null, 'not a figure KV Lens predicts');
@@ -205,7 +226,8 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
           push(f, null, 'sized from the memory SGLang measured after loading (total x mem_fraction_static - weights): an input of the K / V figures');
           break;
         case 'k_size':
-        case 'v_size': {
+        case 'v_size':
+        case 'kv_size': {
           if (!tokensFig) {
             push(f, null, 'the log prints no token count');
             break;
@@ -228,10 +250,36 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, tp_size: tp, kv_cache_dtype_resolved: kvDtype, disable_hybrid_swa_memory: disable ?? false }, figures, notes };
   }
 
+  if (engine === 'trtllm') {
+    const tp = numOf(settings.tp_size) ?? numOf(settings.tensor_parallel_size) ?? 1;
+    const kvDtype = engineKvDtype(model, settings);
+    const tpb = numOf(settings.tokens_per_block) ?? 32;
+    const { perToken } = trtllmBytesPerToken(model, { tp, kvDtype });
+    const maxTokens = su.figures.find((f) => f.name === 'trt_max_tokens');
+    for (const f of su.figures) {
+      if (f.name === 'trt_kv_cache') push(f, maxTokens ? (maxTokens.value * perToken) / GIB : null, maxTokens ? undefined : 'no token count');
+      else if (f.name === 'trt_primary_blocks') push(f, maxTokens ? Math.ceil(maxTokens.value / tpb) : null, maxTokens ? undefined : 'no token count');
+      else push(f, null, f.name === 'trt_max_tokens' ? 'sized from the memory TRT-LLM found free after its warm-up (x free_gpu_memory_fraction): an input of the GiB figure' : 'not a figure KV Lens predicts');
+    }
+    for (const x of figures) if (x.match === false) x.reason ??= `bytes per token differ: KV Lens has ${perToken} B per token at TP ${tp} in ${kvDtype} (set tp_size=N or kv_cache_dtype=fp8 with --set)`;
+    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, tp_size: tp, kv_cache_dtype_resolved: kvDtype, tokens_per_block: tpb }, figures, notes };
+  }
+
   return {
     engine, version: su.version ?? null, model: su.model ?? null, settings, notes: ['KV Lens does not know this engine: nothing predicted.'],
     figures: su.figures.map((f) => ({ name: f.name, logged: f.value, predicted: null, unit: f.unit, match: null, reason: 'unknown engine', line: f.line })),
   };
+}
+
+/** V0's bytes per token over every attention layer at full length (cache_engine.py), per GPU. */
+function v0PerToken(model: ModelDescription, tp: number, kv: KvDtype): number {
+  const b = KV_DTYPE_BYTES[kv];
+  let sum = 0;
+  for (const l of model.layers) {
+    if (l.sharesCacheWith !== undefined || l.kind === 'state' || l.kind === 'none') continue;
+    sum += l.mlaLatent !== undefined ? l.mlaLatent * b : Math.max(1, Math.floor(l.kvHeads / tp)) * (l.headDimK + (l.sharedKv ? 0 : l.headDimV)) * b;
+  }
+  return sum;
 }
 
 function llamaSettingsEcho(ls: LlamaCppSettings): Record<string, LogValue> {

@@ -114,10 +114,10 @@ export class LogReader {
       this.begin('vllm').version = m[1];
       return true;
     }
-    if ((m = /Initializing a V(\d) LLM engine \(v?([^)]+)\) with config: (.*)$/.exec(t))) {
+    if ((m = /Initializing an? (?:V(\d) )?LLM engine \(v?([^)]+)\) with config: (.*)$/.exec(t))) {
       const su = this.begin('vllm');
       su.version ??= m[2];
-      su.settings.engine_version ??= `V${m[1]}`;
+      su.settings.engine_version ??= `V${m[1] ?? '0'}`;
       const pairs = readPyPairs(m[3]!);
       for (const k of ['model', 'dtype', 'max_seq_len', 'tensor_parallel_size', 'kv_cache_dtype', 'quantization', 'enable_prefix_caching', 'pipeline_parallel_size']) {
         if (pairs[k] !== undefined && su.settings[k] === undefined) su.settings[k] = pairs[k]!;
@@ -153,6 +153,12 @@ export class LogReader {
       this.engine('vllm');
       this.su.settings.engine_version ??= 'V0';
       this.figure('gpu_blocks', m[1]!, 'blocks');
+      return true;
+    }
+    if ((m = /the rest of the memory reserved for KV Cache is ([\d.]+) ?GiB/.exec(t)) || (m = /KV Cache is ([\d.]+) ?GiB/.exec(t) as RegExpExecArray | null)) {
+      // V0 (vllm/worker/worker.py determine_num_available_blocks): what its block count was sized from.
+      this.engine('vllm');
+      this.figure('available_kv_memory', m[1]!, 'GiB');
       return true;
     }
     if ((m = /Setting attention block size to (\d+) tokens/.exec(t))) {
@@ -194,6 +200,34 @@ export class LogReader {
       this.figure('v_size', m[3]!, 'GB');
       return true;
     }
+    if ((m = /KV Cache is allocated\. #tokens: (\d+), KV size: ([\d.]+) GB/.exec(t))) {
+      // MLATokenToKVPool: one latent buffer per layer.
+      this.engine('sglang');
+      this.figure('sglang_tokens', m[1]!, 'tokens');
+      this.figure('kv_size', m[2]!, 'GB');
+      return true;
+    }
+    // ---- TensorRT-LLM (cpp/tensorrt_llm/batch_manager/kvCacheManager.cpp, tensorrt_llm/_torch/pyexecutor/_util.py)
+    if ((m = /\[TensorRT-LLM\]\[\w+\] .*?(?:version|Version):? ?(\d+\.\d+\.\S+)/.exec(t)) && !this.cur?.figures.length) {
+      this.begin('trtllm').version = m[1];
+      return true;
+    }
+    if ((m = /Allocated ([\d.]+) GiB for max tokens in paged KV cache \((\d+)\)/.exec(t))) {
+      this.engine('trtllm');
+      this.figure('trt_kv_cache', m[1]!, 'GiB');
+      this.figure('trt_max_tokens', m[2]!, 'tokens');
+      return true;
+    }
+    if ((m = /Number of tokens per block: (\d+)/.exec(t))) {
+      this.engine('trtllm');
+      this.set('tokens_per_block', Number(m[1]));
+      return true;
+    }
+    if ((m = /Number of blocks in KV cache primary pool: (\d+)/.exec(t))) {
+      this.engine('trtllm');
+      this.figure('trt_primary_blocks', m[1]!, 'blocks');
+      return true;
+    }
     if ((m = /(?:SWA|Swa) KV Cache is allocated\. #tokens: (\d+)/.exec(t))) {
       this.engine('sglang');
       this.figure('sglang_swa_tokens', m[1]!, 'tokens');
@@ -231,7 +265,8 @@ export class LogReader {
       return true;
     }
     if ((m = /^(print_info|llm_load_print_meta): ([\w.]+)\s*=\s*(.*)$/.exec(t))) {
-      this.engine(m[1] === 'llm_load_print_meta' ? 'ik_llama.cpp' : 'llama.cpp');
+      // Old llama.cpp builds and ik_llama.cpp both print llm_load_print_meta; ik is told by its own settings (mla_attn).
+      this.engine('llama.cpp');
       const key = m[2]!;
       const v = m[3]!.trim();
       if (key === 'general.name') this.su.modelName ??= v;
@@ -242,7 +277,7 @@ export class LogReader {
     }
     if ((m = /^(llama_context|llama_new_context_with_model): (\w+)\s*=\s*(\S+)/.exec(t))) {
       if (!LLAMA_CONTEXT_KEYS.has(m[2]!)) return false;
-      this.engine(m[1] === 'llama_new_context_with_model' && this.cur?.engine !== 'llama.cpp' ? 'ik_llama.cpp' : 'llama.cpp');
+      this.engine(m[2] === 'mla_attn' || m[2] === 'fused_moe' ? 'ik_llama.cpp' : 'llama.cpp');
       if (this.su.figures.length && m[2] === 'n_seq_max') this.begin('llama.cpp');
       const v = m[3]!;
       this.set(m[2]!, /^-?\d+(?:\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v);

@@ -6,7 +6,7 @@
 import type { LogValue } from './pyLiteral';
 
 /** Engines the reader recognises (ik_llama.cpp is a llama.cpp fork with its own line names). */
-export type LogEngine = 'vllm' | 'sglang' | 'llama.cpp' | 'ik_llama.cpp';
+export type LogEngine = 'vllm' | 'sglang' | 'llama.cpp' | 'ik_llama.cpp' | 'trtllm';
 
 /** One figure as the log printed it. */
 export interface LoggedFigure {

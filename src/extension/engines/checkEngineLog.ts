@@ -50,7 +50,7 @@ export async function checkEngineLog(services: Services, arg?: unknown, configAr
   const known = target.reading.startUps.filter((s) => s.engine);
   const parts: string[] = [`KV Lens: ${escapeText(target.name)}`, ''];
   if (known.length === 0) {
-    parts.push(`No start-up of an engine KV Lens knows (vLLM, SGLang, llama.cpp, ik_llama.cpp) in ${target.reading.lines} lines.`);
+    parts.push(`No start-up of an engine KV Lens knows (vLLM, SGLang, llama.cpp, ik_llama.cpp, TensorRT-LLM) in ${target.reading.lines} lines.`);
   }
   let config = toPath(configArg);
   for (const [i, su] of known.entries()) {
