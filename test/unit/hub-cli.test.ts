@@ -48,6 +48,8 @@ describe('kv-lens analyze with Hub model ids', () => {
     cli = await buildCli(tmp);
     const repos: Parameters<typeof startFakeHub>[0] = {};
     for (const c of CORPUS) repos[c.id] = { files: { 'config.json': readFileSync(join(CONFIGS, c.file)) } };
+    // One BF16 tensor of 128256 x 4096 beside Llama 3 8B's config: 525,336,576 parameters, 2 bytes each.
+    repos['org/weights'] = { files: { 'config.json': readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json')), 'model.safetensors': { safetensors: { embed: { dtype: 'BF16', shape: [128256, 4096] } } } } };
     repos['org/gated'] = { files: { 'config.json': readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json')) }, gatedToken: TOKEN };
     hub = await startFakeHub(repos);
     let n = 0;
@@ -106,6 +108,15 @@ describe('kv-lens analyze with Hub model ids', () => {
     const second = await runCli(cli, ['analyze', 'openai/gpt-oss-20b', '--json'], { env: { ...e, HF_ENDPOINT: other.url } });
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(jsonLines(second.stdout), jsonLines(first.stdout));
+  });
+  it('exact weights from the safetensors headers replace the estimate, labelled exact', async () => {
+    const r = await runCli(cli, ['analyze', 'org/weights', '--json', '--gpu-mem', '80'], { env: env() });
+    assert.equal(r.code, 0, r.stderr);
+    const w = jsonLines(r.stdout)[0]!.weights as Record<string, unknown>;
+    assert.equal(w.exact, true);
+    assert.equal(w.totalParams, 128256 * 4096);
+    assert.equal(w.bytes, 128256 * 4096 * 2);
+    assert.match(String(w.source), /^org\/weights@[0-9a-f]{12} safetensors headers \(model\.safetensors\)$/);
   });
   it('gated without a token exits 1 with the message; with HF_TOKEN it answers', async () => {
     const no = await runCli(cli, ['analyze', 'org/gated'], { env: env() });
