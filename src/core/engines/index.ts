@@ -7,7 +7,7 @@ import { KV_DTYPE_BYTES, toKvDtype } from '../dtype';
 import { formatBytes } from '../format';
 import type { ModelDescription } from '../types';
 import { estimateWeights } from '../weights';
-import { isLlamaCacheType, llamaCacheType, llamaCppKv } from './llamacpp';
+import { llamaCacheType, llamaCppKv } from './llamacpp';
 import type { LlamaCacheType } from './llamacpp';
 import { sglangCells, sglangDefaultFraction, sglangPool } from './sglang';
 import { trtllmPool } from './trtllm';
@@ -214,6 +214,3 @@ export function parseEngines(value: string): { engines: EngineId[]; unknown: str
   }
   return { engines, unknown };
 }
-
-/** True for llama.cpp type names (re-exported for the log reader). */
-export const isCacheTypeName = isLlamaCacheType;

@@ -23,8 +23,6 @@ export interface TrtllmSettings {
   tokensPerBlock?: number;
   /** kv_cache_config.free_gpu_memory_fraction; default 0.9. */
   freeGpuMemoryFraction?: number;
-  /** Honour the model's sliding windows (a max_attention_window vector); default false, as TRT-LLM's default. */
-  perLayerWindows?: boolean;
 }
 
 /** The pool. */
