@@ -4,7 +4,7 @@
  * same command on the local file: a model id must give exactly the local file's report, `file` aside.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,8 @@ import { cacheModel, fakeCommit, startFakeHub, type FakeHub } from '../support/f
 /** The corpus by Hub id, from SOURCES.tsv (file -> hub_model_id). */
 const CORPUS = readFileSync(join(CONFIGS, 'SOURCES.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')).map(([file, id]) => ({ file: file!, id: id! }));
 const TOKEN = 'hf_cli_test_token';
+/** A config with a missing comma (as in cli.test.ts): the same refusal from the Hub as from a file. */
+const BROKEN = '{"model_type": "llama",\n  "num_attention_heads": 32\n  "num_hidden_layers": 2}';
 
 /**
  * The CLI in a child process, awaited: the fake Hub runs in this process, so a synchronous spawn (runCli) would
@@ -50,6 +52,7 @@ describe('kv-lens analyze with Hub model ids', () => {
     for (const c of CORPUS) repos[c.id] = { files: { 'config.json': readFileSync(join(CONFIGS, c.file)) } };
     // One BF16 tensor of 128256 x 4096 beside Llama 3 8B's config: 525,336,576 parameters, 2 bytes each.
     repos['org/weights'] = { files: { 'config.json': readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json')), 'model.safetensors': { safetensors: { embed: { dtype: 'BF16', shape: [128256, 4096] } } } } };
+    repos['org/broken'] = { files: { 'config.json': BROKEN } };
     repos['org/gated'] = { files: { 'config.json': readFileSync(join(CONFIGS, 'llama__Meta-Llama-3-8B-Instruct.json')) }, gatedToken: TOKEN };
     hub = await startFakeHub(repos);
     let n = 0;
@@ -117,6 +120,18 @@ describe('kv-lens analyze with Hub model ids', () => {
     assert.equal(w.totalParams, 128256 * 4096);
     assert.equal(w.bytes, 128256 * 4096 * 2);
     assert.match(String(w.source), /^org\/weights@[0-9a-f]{12} safetensors headers \(model\.safetensors\)$/);
+  });
+  it('a malformed config.json from the Hub gets the same message as the same file on disk', async () => {
+    const dir = mkdtempSync(join(tmp, 'broken-'));
+    writeFileSync(join(dir, 'config.json'), BROKEN);
+    const local = await runCli(cli, ['analyze', join(dir, 'config.json'), '--json'], { env: env() });
+    const remote = await runCli(cli, ['analyze', 'org/broken', '--json'], { env: env() });
+    assert.equal(remote.code, 1);
+    const a = jsonLines(local.stdout)[0]!;
+    const b = jsonLines(remote.stdout)[0]!;
+    assert.match(String(a.error), /not valid JSON: Comma expected/);
+    assert.equal(b.error, a.error);
+    assert.equal(b.file, `org/broken@${fakeCommit('org/broken')}`);
   });
   it('gated without a token exits 1 with the message; with HF_TOKEN it answers', async () => {
     const no = await runCli(cli, ['analyze', 'org/gated'], { env: env() });

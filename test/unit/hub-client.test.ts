@@ -123,6 +123,18 @@ describe('Hub client on the loopback Hub', () => {
     assert.equal(off.kind, 'offline');
     assert.equal(hub.requests.length, 0);
   });
+  it('DNS failure and an unreadable model info, through an injected fetch (no name is looked up)', async () => {
+    const dnsFetch: typeof fetch = async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND hub.example'), { code: 'ENOTFOUND' }) });
+    };
+    const dns = await hubError(fetchHubConfig('org/x', undefined, { endpoint: 'https://hub.example', fetch: dnsFetch }));
+    assert.equal(dns.kind, 'dns');
+    assert.match(dns.message, /cannot resolve the Hub's host name \(hub\.example\)/);
+    const garbage: typeof fetch = async () => new Response('<html>captive portal</html>', { status: 200, headers: { 'Content-Type': 'text/html' } });
+    const bad = await hubError(fetchHubConfig('org/x', undefined, { endpoint: 'https://hub.example', fetch: garbage }));
+    assert.equal(bad.kind, 'bad-response');
+    assert.match(bad.message, /org\/x: the Hub's answer could not be read/);
+  });
   it('exact weights from the safetensors header, by range requests only', async () => {
     const w = await fetchExactWeights('org/weights', fakeCommit('org/weights'), opts);
     assert.ok(w);
