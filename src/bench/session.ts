@@ -52,7 +52,13 @@ export function sessionOptions(ep: EpName, threads: number, extras: SessionExtra
     options.profileFilePrefix = extras.profilePrefix;
   }
   if (extras.optimizedModelPath) options.optimizedModelFilePath = extras.optimizedModelPath;
-  if (ep !== 'cpu') options.extra = { session: { disable_cpu_ep_fallback: '1' } };
+  // No spinning: onnxruntime's intra-op workers spin after each parallel section by default
+  // (session.intra_op.allow_spinning, core/session/onnxruntime_session_options_config_keys.h), and a
+  // benchmark holds many sessions whose runs follow one another: the previous session's spinning
+  // workers would take cores from the next one's run (and from the yardstick's).
+  const session: Record<string, unknown> = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
+  if (ep !== 'cpu') session.disable_cpu_ep_fallback = '1';
+  options.extra = { session };
   return options;
 }
 
