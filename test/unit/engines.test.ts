@@ -150,3 +150,14 @@ describe('hover detail', () => {
     assert.match(h.markdown, /\| llama\.cpp \| 1\.75 GiB per GPU, 32,768 cells \|/);
   });
 });
+
+describe('models without a per-token cache', () => {
+  it('encoder-only and state-only models get no longest-context figure, and say why', () => {
+    for (const [name, why] of [['bert__bert-base-chinese.json', /Encoder-only/], ['mamba2__Mamba-Codestral-7B-v0.1.json', /No per-token cache/]] as const) {
+      for (const e of engineEstimates(model(name), { gpuMemoryGiB: 80, context: 4096, batch: 1, tp: 1 })) {
+        assert.equal(e.maxContext, undefined, `${name} ${e.engine}`);
+        assert.match(e.notes.join(' '), why);
+      }
+    }
+  });
+});

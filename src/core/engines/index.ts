@@ -5,6 +5,7 @@
  */
 import { KV_DTYPE_BYTES, toKvDtype } from '../dtype';
 import { formatBytes } from '../format';
+import { elementsPerToken } from '../kv';
 import type { ModelDescription } from '../types';
 import { estimateWeights } from '../weights';
 import { llamaCacheType, llamaCppKv } from './llamacpp';
@@ -198,7 +199,16 @@ export function engineEstimate(engine: EngineId, model: ModelDescription, op: Op
 
 /** Every engine (or the chosen ones) at the operating point. */
 export function engineEstimates(model: ModelDescription, op: OperatingPoint, inputs: EngineInputs = {}, engines: readonly EngineId[] = ENGINE_IDS): EngineEstimate[] {
-  return engines.map((e) => engineEstimate(e, model, op, inputs));
+  // A model without a per-token cache (encoder-only, state-only): the context is not bounded by any pool.
+  const perToken = model.layers.some((l) => elementsPerToken(l) > 0);
+  return engines.map((e) => {
+    const est = engineEstimate(e, model, op, inputs);
+    if (!perToken) {
+      delete est.maxContext;
+      est.notes.push(model.encoderOnly ? 'Encoder-only: no KV cache to size.' : 'No per-token cache: the context is not bounded by the cache.');
+    }
+    return est;
+  });
 }
 
 /** Parses an `--engine` value: one id, `all`, or a comma list; undefined names are returned apart. */
