@@ -346,3 +346,49 @@ describe('other engines and versions (lines shaped as each engine prints them)',
     assert.deepEqual(c.figures.map((f) => [f.name, f.predicted, f.match]), [['kv.size', 1024, true], ['kv.K', 512, true], ['kv.V', 512, true]]);
   });
 });
+
+describe('settings the log leaves out', () => {
+  it('vLLM: an unprinted max_num_batched_tokens is inferred from the logged concurrency (sliding groups)', () => {
+    // gpt-oss-20b at max_model_len 32768, 50.00 GiB: blocks = floor(50 GiB / 32768 / 12) = 136,533;
+    // per request with 8192: full cdiv(32768, 16) = 2048 + sliding cdiv(min(127 + 8192, 32768), 16) + 1 = 521;
+    // 136533 / 2569 = 53.15x (with 2048 it would be 136533 / (2048 + 137) = 62.49x).
+    const blocks = Math.floor(Math.floor((50 * 2 ** 30) / 32768) / 12);
+    const lines = [
+      '(APIServer pid=1) INFO 01-01 00:00:00 [api_server.py:1] vLLM API server version 0.11.0',
+      "(APIServer pid=1) INFO 01-01 00:00:00 [utils.py:1] non-default args: {'model': 'openai/gpt-oss-20b', 'max_model_len': 32768}",
+      '(EngineCore_DP0 pid=2) INFO 01-01 00:00:10 [gpu_worker.py:298] Available KV cache memory: 50.00 GiB',
+      `(EngineCore_DP0 pid=2) INFO 01-01 00:00:10 [kv_cache_utils.py:1087] GPU KV cache size: ${(Math.floor(blocks / 2) * 16).toLocaleString('en-US')} tokens`,
+      `(EngineCore_DP0 pid=2) INFO 01-01 00:00:10 [kv_cache_utils.py:1091] Maximum concurrency for 32,768 tokens per request: ${(blocks / 2569).toFixed(2)}x`,
+    ];
+    const c = checkStartUp(readLogText(lines.join('\n')).startUps[0]!, model('gpt_oss__gpt-oss-20b.json'));
+    assert.equal(c.settings.max_num_batched_tokens, 8192);
+    assert.match(c.notes.join(' '), /8192 \(a vLLM default\)/);
+    assert.ok(c.figures.filter((f) => f.predicted !== null).every((f) => f.match), JSON.stringify(c.figures));
+    // Printed, it is used as printed.
+    const printed = checkStartUp(readLogText([...lines, 'INFO 01-01 00:00:00 [scheduler.py:1] Chunked prefill is enabled with max_num_batched_tokens=2048.'].join('\n')).startUps[0]!, model('gpt_oss__gpt-oss-20b.json'));
+    assert.equal(printed.settings.max_num_batched_tokens, 2048);
+    assert.equal(printed.figures.find((f) => f.name === 'max_concurrency')?.match, false);
+  });
+
+  it('ik_llama.cpp with MLA: the c^KV latent cache', () => {
+    // DeepSeek-V3 at n_ctx 4096, MLA: 61 x 4096 x (512 + 64) x 2 B = 274.5 MiB, no V.
+    const r = readLogText([
+      'llama_new_context_with_model: n_ctx      = 4096',
+      'llama_new_context_with_model: mla_attn   = 3',
+      'llama_kv_cache_init:      CUDA0 KV buffer size =   274.50 MiB',
+      'llama_new_context_with_model: KV self size  =  274.50 MiB, c^KV (f16):  274.50 MiB, kv^T: not used',
+    ].join('\n'));
+    const su = r.startUps[0]!;
+    assert.equal(su.engine, 'ik_llama.cpp');
+    const c = checkStartUp(su, model('deepseek_v3__DeepSeek-V3.json'));
+    assert.equal(c.figures.find((f) => f.name === 'kv.size')?.predicted, (61 * 4096 * 576 * 2) / 2 ** 20);
+    assert.ok(c.figures.every((f) => f.match), JSON.stringify(c.figures));
+  });
+
+  it('SGLang hybrid SWA memory: the SWA pool is 0.8 of the full one', () => {
+    const r = readLogText('[2025-11-10 22:36:04 TP0] Use Sliding window memory pool. full_layer_tokens=1000000, swa_layer_tokens=800000');
+    const c = checkStartUp(r.startUps[0]!, model('gpt_oss__gpt-oss-20b.json'));
+    assert.equal(c.figures.find((f) => f.name === 'sglang_swa_tokens')?.predicted, 800000);
+    assert.equal(c.figures.find((f) => f.name === 'sglang_swa_tokens')?.match, true);
+  });
+});

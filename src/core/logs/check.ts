@@ -135,11 +135,24 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const tp = numOf(settings.tensor_parallel_size) ?? 1;
     const kvDtype = engineKvDtype(model, settings);
     const blockSize = numOf(settings.block_size);
-    const maxNumBatchedTokens = numOf(settings.max_num_batched_tokens) ?? 2048;
-    const layout = vllmLayout(model, { maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens });
+    let maxNumBatchedTokens = numOf(settings.max_num_batched_tokens) ?? 2048;
+    const layoutAt = (t: number) => vllmLayout(model, { maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens: t });
+    let layout = layoutAt(maxNumBatchedTokens);
+    const concFig = su.figures.find((f) => f.name === 'max_concurrency');
+    const availFig = su.figures.find((f) => f.name === 'available_kv_memory');
+    if (settings.max_num_batched_tokens === undefined && concFig && availFig && model.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) {
+      // Not printed: the defaults vLLM picks (vllm/engine/arg_utils.py: 2048 / 8192 / 16384 by GPU and entry point).
+      const fits = (t: number) => figureMatches(concFig.value, vllmPool(layoutAt(t), availFig.value * GIB, maxModelLen).maxConcurrency, concFig.rounding);
+      const found = [2048, 8192, 16384, 4096].find(fits);
+      if (found !== undefined && found !== maxNumBatchedTokens) {
+        maxNumBatchedTokens = found;
+        layout = layoutAt(found);
+        notes.push(`max_num_batched_tokens is not printed; ${found} (a vLLM default) is what the logged concurrency implies.`);
+      }
+    }
     notes.push(...layout.notes);
-    if (settings.max_num_batched_tokens === undefined && model.layers.some((l) => (l.kind === 'sliding' || l.kind === 'chunked') && (l.window ?? 0) + 2048 < maxModelLen)) {
-      notes.push('max_num_batched_tokens not printed: 2048 assumed; it changes the sliding groups\' blocks per request (8192 on 70 GiB+ GPUs for the API server).');
+    if (settings.max_num_batched_tokens === undefined && !notes.some((n) => n.startsWith('max_num_batched_tokens')) && model.layers.some((l) => (l.kind === 'sliding' || l.kind === 'chunked') && (l.window ?? 0) + maxNumBatchedTokens < maxModelLen)) {
+      notes.push(`max_num_batched_tokens not printed: ${maxNumBatchedTokens} assumed; it changes the sliding groups' blocks per request (8192 on 70 GiB+ GPUs for the API server).`);
     }
     const avail = su.figures.find((f) => f.name === 'available_kv_memory');
     const v0 = settings.engine_version === 'V0' || su.figures.some((f) => f.name === 'gpu_blocks');
@@ -194,7 +207,7 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
       }
     }
     for (const f of figures) if (f.match === false) f.reason ??= vllmReason(layout.groups.length, tp, kvDtype);
-    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, max_model_len: maxModelLen, tensor_parallel_size: tp, kv_cache_dtype_resolved: kvDtype, block_size_resolved: layout.blockSize, cache_groups: layout.groups.length }, figures, notes };
+    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, max_model_len: maxModelLen, tensor_parallel_size: tp, max_num_batched_tokens: maxNumBatchedTokens, kv_cache_dtype_resolved: kvDtype, block_size_resolved: layout.blockSize, cache_groups: layout.groups.length }, figures, notes };
   }
 
   if (engine === 'sglang') {
@@ -236,8 +249,11 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
           push(f, f.name === 'v_size' && cells.mla ? 0 : k, undefined);
           break;
         }
+        case 'sglang_full_tokens':
+          push(f, null, 'sized from measured memory: the input of the SWA pool figure');
+          break;
         case 'sglang_swa_tokens': {
-          const full = tokensFig?.value;
+          const full = su.figures.find((x) => x.name === 'sglang_full_tokens')?.value ?? tokensFig?.value;
           const ratio = numOf(settings.swa_full_tokens_ratio) ?? 0.8;
           push(f, full !== undefined ? Math.floor(full * ratio) : null, full === undefined ? 'no full-pool token count' : undefined);
           break;

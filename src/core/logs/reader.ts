@@ -171,6 +171,12 @@ export class LogReader {
       this.figure('mamba_page_padding', m[1]!, '%');
       return true;
     }
+    if ((m = /Chunked prefill is enabled with max_num_batched_tokens=(\d+)/.exec(t))) {
+      // vllm/config/scheduler.py: the prefill budget the sliding groups' blocks per request depend on.
+      this.engine('vllm');
+      this.set('max_num_batched_tokens', Number(m[1]));
+      return true;
+    }
     if ((m = /Model loading took ([\d.]+) GiB/.exec(t))) {
       this.set('model_loading_gib', Number(m[1]));
       return true;
@@ -226,6 +232,13 @@ export class LogReader {
     if ((m = /Number of blocks in KV cache primary pool: (\d+)/.exec(t))) {
       this.engine('trtllm');
       this.figure('trt_primary_blocks', m[1]!, 'blocks');
+      return true;
+    }
+    if ((m = /full_layer_tokens=(\d+), swa_layer_tokens=(\d+)/.exec(t))) {
+      // model_runner.py set_num_token_hybrid: the two pools of hybrid SWA memory.
+      this.engine('sglang');
+      this.figure('sglang_full_tokens', m[1]!, 'tokens');
+      this.figure('sglang_swa_tokens', m[2]!, 'tokens');
       return true;
     }
     if ((m = /(?:SWA|Swa) KV Cache is allocated\. #tokens: (\d+)/.exec(t))) {
@@ -318,6 +331,15 @@ export class LogReader {
       this.figure('kv.V', m[5]!, 'MiB');
       this.set('type_k', m[2]!);
       this.set('type_v', m[4]!);
+      return true;
+    }
+    if ((m = /KV self size\s*=\s*([\d.]+) MiB, c\^KV \((\w+)\):\s*([\d.]+) MiB/.exec(t))) {
+      // ik_llama.cpp with MLA: one latent cache (c^KV), no V.
+      this.engine('ik_llama.cpp');
+      this.figure('kv.size', m[1]!, 'MiB');
+      this.figure('kv.K', m[3]!, 'MiB');
+      this.set('type_k', m[2]!);
+      if (this.su.settings.mla_attn === undefined) this.set('mla_attn', 1);
       return true;
     }
     if ((m = /^llama_memory_recurrent: size =\s*([\d.]+) MiB \(\s*(\d+) cells,\s*(\d+) layers,\s*(\d+) seqs\), R \((\w+)\):\s*([\d.]+) MiB, S \((\w+)\):\s*([\d.]+) MiB/.exec(t))) {
