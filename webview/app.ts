@@ -302,7 +302,7 @@ export class PanelApp {
     if (this.given) {
       // A GGUF model runs in llama.cpp: what it allocates at these settings (padding, SWA cells, per-sequence split) beside the steady state.
       const type = llamaCacheType(r.dtype);
-      const l = type ? llamaCppKv(view.model, { nCtx: r.context, nSeqMax: r.batch, typeK: type, typeV: type }) : undefined;
+      const l = type ? llamaCppKv(view.model, { nCtx: r.context * r.batch, nSeqMax: r.batch, typeK: type, typeV: type }) : undefined;
       figures.append(l
         ? this.figure('llama.cpp allocates', formatBytes(l.bytes), `n_ctx ${formatInt(l.nCtx)}${l.swa ? `, SWA cache ${formatInt(l.swa.cells)} cells` : ''}, K/V ${l.typeK}`, 'fig-llamacpp')
         : this.figure('llama.cpp allocates', 'n/a', `llama.cpp has no ${r.dtype} cache type`, 'fig-llamacpp'));

@@ -55,7 +55,7 @@ export async function analyzeGgufFile(file: string, opts: ReportOptions): Promis
     };
     const cacheType = llamaCacheType(report.kvCache.dtype as Parameters<typeof llamaCacheType>[0]);
     if (cacheType) {
-      report.llamaCpp = llamaCppKv(d.model, { nCtx: report.kvCache.context, nSeqMax: report.kvCache.batch, typeK: cacheType, typeV: cacheType });
+      report.llamaCpp = llamaCppKv(d.model, { nCtx: report.kvCache.context * report.kvCache.batch, nSeqMax: report.kvCache.batch, typeK: cacheType, typeV: cacheType });
       if (cacheType !== 'f16' && cacheType !== 'bf16' && cacheType !== 'f32') {
         report.notes.push(`A ${cacheType} V cache needs flash attention in llama.cpp (-fa on); without it llama.cpp refuses a quantised V cache.`);
       }
