@@ -120,6 +120,12 @@ describe('Llama-3 8B Q4_K_M', () => {
     assert.equal(j.llamaCpp?.base?.cells, 5120);
     assert.equal(j.llamaCpp?.bytes, 32 * 2048 * (34 / 32) * 5120);
     assert.ok(j.notes.some((s) => /needs flash attention/.test(s)));
+    // --batch 4 at 5000 tokens each: n_ctx = 20,000 (every sequence's cells), split per sequence (not unified):
+    // n_ctx_seq = pad256(20000 / 4) = 5,120, so 4 x 5,120 = 20,480 cells x 32 layers x 2,048 values x 34/32 bytes.
+    const out4: string[] = [];
+    assert.equal(await runAnalyzeCli([p, '--json', '--kv-dtype', 'q8_0', '--context', '5000', '--batch', '4'], { out: (s) => out4.push(s), err: () => {}, closed: false }), 0);
+    const j4 = JSON.parse(out4.join('')) as GgufReport;
+    assert.equal(j4.llamaCpp?.bytes, 4 * 5120 * 32 * 2048 * (34 / 32));
   });
 });
 
