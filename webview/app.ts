@@ -18,6 +18,7 @@ import {
   type PanelControls,
   type PanelExportReply,
   type PanelExportRequest,
+  type PanelFidelity,
   type PanelPersistedState,
   type PanelModelMessage,
   type PanelSettings,
@@ -30,6 +31,7 @@ import { benchmarkTable, breakdownTable, figuresCsv, formatRatio, gridTable, toM
 import { renderBenchmarks } from './views/benchmarks';
 import { renderCostChart } from './views/costChart';
 import { renderEngines } from './views/engines';
+import { renderFidelity } from './views/fidelity';
 import { renderGrouping, renderLayerStrip, type GroupingInput } from './views/grouping';
 
 /** The subset of the VS Code webview API the panel uses (the test harness provides the same). */
@@ -56,6 +58,8 @@ export class PanelApp {
   private controls: PanelControls = { ...DEFAULT_CONTROLS };
   private settings: PanelSettings | undefined;
   private benchmarks: PanelBenchmarkRun | undefined;
+  /** Conversion fidelity per KV head count (the what-if row for that count shows it). */
+  private fidelity: PanelFidelity[] = [];
   /** True from a reload that restored the user's controls until the first settings message. */
   private restoredControls = false;
   private lastGood: ModelView | undefined;
@@ -174,6 +178,9 @@ export class PanelApp {
       }
       case 'benchmarkResults':
         this.benchmarks = message.run;
+        break;
+      case 'fidelityResults':
+        this.fidelity = message.results;
         break;
       case 'documentError':
         this.showStatus(message.message);
@@ -349,10 +356,12 @@ export class PanelApp {
     const mlaNote = m.mla
       ? h('p', { class: 'muted', id: 'whatif-mla-note' }, `This model caches an MLA latent (${formatBytes(view.report.bytesPerToken)} per token). The groupings below are the same ${m.attention.queryHeads.value} heads with ordinary per-head K (${m.attention.headDimK.value}) and V (${m.attention.headDimV.value}) caches, for comparison.`)
       : undefined;
+    const converted = this.fidelity.find((f) => f.kvHeads === sel.kvHeads);
     replaceChildren(
       this.whatIfBody,
       mlaNote,
       figures,
+      converted ? renderFidelity(converted) : undefined,
       h('div', { class: 'diagram-wrap', id: 'whatif-diagram' }, renderGrouping(this.groupingInput(view, kind, sel.kvHeads, 'What-if grouping'))),
       this.table(whatIfTable(view), (i) => {
         const row = rows[i];
@@ -433,6 +442,7 @@ export class PanelApp {
               grid: view.grid,
               chart: view.chart,
               benchmarks: this.benchmarks,
+              fidelity: this.fidelity,
             },
             null,
             2,

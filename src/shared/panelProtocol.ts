@@ -19,6 +19,7 @@ import type { ExactWeights } from '../core/exactWeights';
 import type { ModelDescription } from '../core/types';
 import type { ReplyEnvelope, RequestEnvelope } from './messaging';
 import type { BenchResult, VariantInfo } from './benchProtocol';
+import type { Spread } from '../core/uptrain/fidelity';
 
 /** The webview view type registered for the panel and its serializer (`onWebviewPanel:kvLens.panel`). */
 export const PANEL_VIEW_TYPE = 'kvLens.panel';
@@ -47,6 +48,37 @@ export interface PanelBenchmarkRun {
   provenance?: string;
   /** ISO date of the run. */
   date?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fidelity of a KV-head conversion (filled by "Convert to Grouped-Query Attention..."; the panel only displays it)
+// ---------------------------------------------------------------------------------------------
+
+/** Worst and median over layers, with the layer the worst is in (src/core/uptrain/fidelity.ts). */
+export type PanelSpread = Spread;
+
+/**
+ * What converting this config to `kvHeads` KV heads did to its attention layers before any fine-tuning
+ * (src/convert: the data-free weight figures and, when the functional check ran, the attention output figures).
+ */
+export interface PanelFidelity {
+  kvHeads: number;
+  method: string;
+  /** K/V weight-sharing error Σ‖W_h − group mean‖² / Σ‖W_h‖², per layer: worst and median. */
+  sharingError: PanelSpread;
+  /** Attention output with the converted weights against the original's; absent when the check did not run. */
+  attention?: {
+    /** ‖A' − A‖ / ‖A‖ per layer: worst (largest) and median. */
+    relativeError: PanelSpread;
+    /** Cosine of A' and A per layer: worst (smallest) and median. */
+    cosine: PanelSpread;
+    /** What the inputs were, in words (the embeddings of a fixed text, or seeded states). */
+    inputs: string;
+  };
+  /** The output folder, as a path. */
+  out: string;
+  /** ISO date the conversion finished. */
+  date: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +122,12 @@ export interface PanelBenchmarkMessage {
   run: PanelBenchmarkRun;
 }
 
+/** Conversion fidelity for this panel's config, one entry per KV head count converted to; replaces any shown before. */
+export interface PanelFidelityMessage {
+  type: 'fidelityResults';
+  results: PanelFidelity[];
+}
+
 /** The document could not be read (deleted, or not openable after a reload): say so, keep the last view. */
 export interface PanelDocumentErrorMessage {
   type: 'documentError';
@@ -112,6 +150,7 @@ export type ToPanelMessage =
   | PanelModelMessage
   | PanelSettingsMessage
   | PanelBenchmarkMessage
+  | PanelFidelityMessage
   | PanelDocumentErrorMessage
   | ReplyEnvelope<PanelExportReply>;
 
@@ -171,7 +210,7 @@ export interface PanelControls extends KvChoices {
   whatIfKvHeads?: number;
 }
 
-const TO_PANEL_TYPES: ReadonlySet<string> = new Set(['document', 'model', 'settings', 'benchmarkResults', 'documentError', 'exportResult']);
+const TO_PANEL_TYPES: ReadonlySet<string> = new Set(['document', 'model', 'settings', 'benchmarkResults', 'fidelityResults', 'documentError', 'exportResult']);
 const FROM_PANEL_TYPES: ReadonlySet<string> = new Set(['ready', 'export', 'copy', 'revealSource']);
 
 /** Runtime guard for messages arriving in the webview (anything can call `window.postMessage`). */

@@ -5,9 +5,16 @@
  * conversion itself runs in the conversion worker thread (dist/convertWorker.js), never on the extension host, with
  * a cancellable progress notification. Needs a trusted workspace: it writes files and runs native code
  * (onnxruntime for the functional check).
+ *
+ * Arguments (a keybinding's `args`, another extension, the in-editor test): `kvLens.convertToGqa` takes the config
+ * (a Uri, or nothing for the active editor) and then {@link ConvertChoices}, `{ kvHeads, method, out, force,
+ * functional }`; each one given skips its picker, e.g. `executeCommand('kvLens.convertToGqa', uri, { kvHeads: 2,
+ * method: 'mean', out: '/models/llama-kv2' })`. A count that is not a valid divisor or an unknown method is refused
+ * with a message, as the pickers would never offer them. When it is done, the figures go to the config's panel: the
+ * what-if row for that KV head count shows them (src/extension/panel/fidelityStore.ts).
  */
 import * as vscode from 'vscode';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { formatBytes } from '../../core/format';
 import { kvOptionsFromSettings } from '../../core/settings';
@@ -16,6 +23,7 @@ import { POOL_METHODS, type PoolMethod } from '../../core/uptrain/pool';
 import { whatIf } from '../../core/whatif';
 import { convertInWorker } from '../../convert/client';
 import { ConvertRefusal, type ConvertReport } from '../../convert/types';
+import { toPanelFidelity } from '../panel/fidelityStore';
 import type { Services } from '../services';
 import { targetDocument } from '../commands/target';
 
@@ -23,7 +31,7 @@ import { targetDocument } from '../commands/target';
 export interface ConvertChoices {
   kvHeads?: number;
   method?: PoolMethod;
-  /** The output folder (a path). */
+  /** The output folder (an absolute path). */
   out?: string;
   /** Replace a non-empty output folder without asking. */
   force?: boolean;
@@ -33,7 +41,7 @@ export interface ConvertChoices {
 
 /** What the command did. */
 export type ConvertResult =
-  | { status: 'done'; report: ConvertReport }
+  | { status: 'done'; report: ConvertReport; /** The summary notification's text. */ summary: string }
   | { status: 'untrusted' | 'not-a-model-config' | 'not-on-disk' | 'dismissed' | 'cancelled' }
   | { status: 'refused' | 'failed'; message: string };
 
@@ -48,7 +56,11 @@ async function isEmptyOrMissing(folder: string): Promise<boolean> {
 }
 
 /** Runs the command on the given or active document. */
-export async function convertToGqa(services: Services, arg?: unknown, choices: ConvertChoices = {}): Promise<ConvertResult> {
+export async function convertToGqa(services: Services, arg?: unknown, given?: ConvertChoices): Promise<ConvertResult> {
+  // A keybinding's `args` arrive as the only argument: choices, for the active editor's config.
+  const choicesFirst = given === undefined && typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) && !('uri' in arg);
+  const choices: ConvertChoices = (choicesFirst ? (arg as ConvertChoices) : given) ?? {};
+  if (choicesFirst) arg = undefined;
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('KV Lens: converting a checkpoint writes files and runs native code, so it needs a trusted workspace.');
     return { status: 'untrusted' };
@@ -72,6 +84,11 @@ export async function convertToGqa(services: Services, arg?: unknown, choices: C
   const src = dirname(document.uri.fsPath);
   const valid = validKvHeads(model);
 
+  const bad = badChoice(choices, valid);
+  if (bad) {
+    void vscode.window.showErrorMessage(`KV Lens: cannot convert this model: ${bad}.`);
+    return { status: 'refused', message: bad };
+  }
   let kvHeads = choices.kvHeads;
   if (kvHeads === undefined) {
     const rows = whatIf(model, kvOptionsFromSettings(services.settings.value));
@@ -143,8 +160,11 @@ export async function convertToGqa(services: Services, arg?: unknown, choices: C
       },
     );
     services.log.info(`converted ${src} to ${n} KV heads in ${target} (${report.method}, ${report.output})`);
-    void showSummary(report);
-    return { status: 'done', report };
+    // The what-if row for this count shows the figures (the panel, if open, at once; else when it opens).
+    services.panels.showFidelity(document.uri, toPanelFidelity(report));
+    const summary = summaryText(report);
+    void showSummary(summary, report);
+    return { status: 'done', report, summary };
   } catch (e) {
     if (e instanceof Error && e.name === 'AbortError') {
       void vscode.window.showInformationMessage('KV Lens: conversion cancelled; nothing was written.');
@@ -157,15 +177,27 @@ export async function convertToGqa(services: Services, arg?: unknown, choices: C
   }
 }
 
-/** The summary notification, with a link to the new config. */
-async function showSummary(r: ConvertReport): Promise<void> {
+/** Why given choices cannot be used (the pickers offer only valid ones), or undefined. */
+function badChoice(choices: ConvertChoices, valid: readonly number[]): string | undefined {
+  if (choices.kvHeads !== undefined && !valid.includes(choices.kvHeads)) {
+    return `kvHeads ${String(choices.kvHeads)} is not one of the valid KV head counts (${valid.join(', ') || 'none'})`;
+  }
+  if (choices.method !== undefined && !POOL_METHODS.includes(choices.method)) return `method ${JSON.stringify(choices.method)} is not one of ${POOL_METHODS.join(', ')}`;
+  if (choices.out !== undefined && (typeof choices.out !== 'string' || !isAbsolute(choices.out))) return `out must be an absolute path`;
+  return undefined;
+}
+
+/** The summary notification's text: the data-free figures, the functional ones when the check ran. */
+export function summaryText(r: ConvertReport): string {
   const s = r.summary.sharingError;
   const e = r.summary.relativeError;
   const functional = e ? ` Attention-layer error before fine-tuning (not model quality): worst ${pct(e.worst)} (layer ${e.worstLayer}), median ${pct(e.median)}.` : '';
   const form = r.output === 'expanded' ? ' Written expanded (the MHA shape kept, pooled heads repeated): this model type reads no KV head count.' : '';
-  const answer = await vscode.window.showInformationMessage(
-    `KV Lens: converted to ${r.newKvHeads} KV heads (${r.method}). Weight-sharing error: worst ${pct(s.worst)} (layer ${s.worstLayer}), median ${pct(s.median)}.${functional}${form} Fine-tune it next.`,
-    'Open config.json',
-  );
+  return `KV Lens: converted to ${r.newKvHeads} KV heads (${r.method}). Weight-sharing error: worst ${pct(s.worst)} (layer ${s.worstLayer}), median ${pct(s.median)}.${functional}${form} The panel's what-if for ${r.newKvHeads} KV heads shows these figures. Fine-tune it next.`;
+}
+
+/** The summary notification, with a link to the new config. */
+async function showSummary(text: string, r: ConvertReport): Promise<void> {
+  const answer = await vscode.window.showInformationMessage(text, 'Open config.json');
   if (answer) await vscode.window.showTextDocument(vscode.Uri.file(join(r.out, 'config.json')));
 }

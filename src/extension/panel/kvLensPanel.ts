@@ -14,6 +14,7 @@ import {
   type PanelBenchmarkRun,
   type PanelExportReply,
   type PanelExportRequest,
+  type PanelFidelity,
   type PanelSettings,
   type ToPanelMessage,
 } from '../../shared/panelProtocol';
@@ -45,6 +46,8 @@ export interface PanelFeeds {
   settings(): PanelSettings;
   /** The latest benchmark run of this config, kept across reloads by the benchmark results store. */
   latestRun(): PanelBenchmarkRun | undefined;
+  /** Conversion fidelity for this config, one entry per KV head count (the panels service's FidelityStore). */
+  fidelity(): PanelFidelity[];
   onDispose(): void;
   log: Log;
 }
@@ -118,6 +121,11 @@ export class KvLensPanel implements vscode.Disposable {
     this.post({ type: 'benchmarkResults', run });
   }
 
+  /** Shows conversion fidelity for this config (every KV head count converted to). */
+  showFidelity(results: PanelFidelity[]): void {
+    this.post({ type: 'fidelityResults', results });
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -168,6 +176,8 @@ export class KvLensPanel implements vscode.Disposable {
         {
           const run = this.feeds.latestRun();
           if (run) this.post({ type: 'benchmarkResults', run });
+          const fidelity = this.feeds.fidelity();
+          if (fidelity.length) this.post({ type: 'fidelityResults', results: fidelity });
         }
         return;
       case 'copy':

@@ -6,16 +6,19 @@
  */
 import * as vscode from 'vscode';
 import { kvChoices } from '../../core/settings';
-import { PANEL_VIEW_TYPE, isPanelPersistedState, type PanelBenchmarkRun } from '../../shared/panelProtocol';
+import { PANEL_VIEW_TYPE, isPanelPersistedState, type PanelBenchmarkRun, type PanelFidelity } from '../../shared/panelProtocol';
 import type { BenchResultStore } from '../bench/resultStore';
 import type { Settings } from '../config';
 import type { ModelDocuments } from '../documents';
 import type { Log } from '../log';
 import { toPanelRun } from './benchToPanel';
+import { FidelityStore } from './fidelityStore';
 import { KvLensPanel, panelOptions } from './kvLensPanel';
 
 export class Panels implements vscode.Disposable {
   private readonly open = new Map<string, KvLensPanel>();
+  /** Conversion fidelity per config and KV head count, for the what-if (kept for this activation). */
+  readonly fidelity = new FidelityStore();
   private readonly subscriptions: vscode.Disposable;
 
   constructor(
@@ -51,6 +54,16 @@ export class Panels implements vscode.Disposable {
   /** Shows a finished benchmark run in the config's panel, opening it if needed (the run is kept for reloads). */
   showBenchmarkResults(uri: vscode.Uri, run: PanelBenchmarkRun): void {
     this.show(uri).showBenchmarkResults(run);
+  }
+
+  /**
+   * Records a conversion's fidelity for the config and shows it in the config's panel if one is open (a panel
+   * opened later gets it on `ready`): the what-if row for that KV head count shows it.
+   */
+  showFidelity(uri: vscode.Uri, entry: PanelFidelity): void {
+    const key = uri.toString();
+    this.fidelity.add(key, entry);
+    this.open.get(key)?.showFidelity(this.fidelity.get(key));
   }
 
   /** The config uris with an open panel (for the state command and tests). */
@@ -89,6 +102,7 @@ export class Panels implements vscode.Disposable {
         const latest = this.runs.get(key)[0];
         return latest ? toPanelRun(latest.report) : undefined;
       },
+      fidelity: () => this.fidelity.get(key),
       onDispose: () => {
         if (this.open.get(key) === created) this.open.delete(key);
       },
