@@ -95,3 +95,24 @@ test('the streaming read runs through onnxruntime and checks what it computed', 
     await ceiling.release();
   }
 });
+
+test('a CPU run measures the yardstick in every round: one fraction per round per result, the verdict, the triad as context', async () => {
+  const { runBenchmark } = await import('../../../src/bench/runner');
+  const { tinyRequest } = await import('./helpers');
+  const rounds = 3;
+  const report = await runBenchmark(tinyRequest({ variants: [8, 1], contexts: [64], paths: ['grouped', 'groupedVt'], rounds, warmup: 1, threads: 1, measureCeilings: true }), () => {});
+  assert.equal(report.results.length, 4);
+  for (const r of report.results) {
+    assert.equal(r.ceilingFractions?.length, rounds, `${r.variant.label} ${r.path}`);
+    // The median fraction is the median of the per-round fractions (3 values: the middle one).
+    assert.equal(r.bandwidthFraction, [...r.ceilingFractions!].sort((a, b) => a - b)[1]);
+    assert.ok(r.fractionCv !== undefined && r.fractionCv >= 0);
+    assert.ok(r.ceilingGBps! > 0);
+  }
+  assert.ok(report.noise, 'a CPU run with ceilings carries the verdict');
+  assert.ok(report.ceilings.triadGBps! > 0 && report.ceilings.bandwidthGBps! > 0 && report.ceilings.bandwidthCv !== undefined);
+  assert.match(report.ceilings.source, /streaming read through onnxruntime in every round/);
+  // The tiny caches are cache-resident: fractions may well exceed 100%, and then the verdict must name them.
+  const above = report.results.filter((r) => r.ceilingFractions!.some((f) => f > 1)).length;
+  assert.equal(report.noise!.aboveCeiling.length, above);
+});
