@@ -23,7 +23,8 @@ import { CONTEXT_CAP } from '../core/fit';
 import { renderTable } from './table';
 import { analyzeWithCheckpoint } from './checkpointInputs';
 import { analyzeGgufFile, ggufLines, isGgufPath, type GgufReport } from './ggufInputs';
-import { modelInputOf, resolveModelInput, type ModelInput } from './modelInputs';
+import { analyzeModelInput, modelInputOf, type ModelInput } from './modelInputs';
+import { ggufSplitInfo, isGgufModelFile } from '../core/gguf/pick';
 import { attachEngines, engineSection, enginesOption, type EngineReportOptions } from './engineColumns';
 
 export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | model.gguf | ORG/NAME[@REV]>... [options]
@@ -35,6 +36,7 @@ export const ANALYZE_USAGE = `Usage: kv-lens analyze <config.json | folder | mod
   --block-size N   paged cache: round each sequence up to blocks of N tokens
   --gpu-mem GiB    GPU memory per GPU (a decimal number): also answer what fits (longest context, most sequences)
   --engine E       vllm|sglang|llama.cpp|trtllm|all (comma list): what each engine allocates, side by side, with launch flags
+  --gguf-file F    for a Hub id without config.json: the .gguf to read (as llama-server --hf-file)
   --json           one JSON object per file (JSON lines)
   --fail-on L      error (default) | warning | never: the least severe finding that makes the exit code 1
   -h, --help       this help
@@ -47,7 +49,10 @@ the safetensors headers (only they are read): exact weights, kv-lens.weights-* f
 that cannot be read is reported as its own error (exit 1), the config still is.
 
 A Hub model id (no such local path) is read from the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub), then
-the Hub at $HF_ENDPOINT with $HF_TOKEN; HF_HUB_OFFLINE=1: caches only. Its report names it ORG/NAME@commit.`;
+the Hub at $HF_ENDPOINT with $HF_TOKEN; HF_HUB_OFFLINE=1: caches only. Its report names it ORG/NAME@commit.
+A cached snapshot's safetensors are checked as a local folder's. A repository without config.json is read
+from the header of its .gguf (ORG/NAME:Q4_K_M or --gguf-file picks one; default as llama.cpp's -hf: Q4_K_M,
+then Q8_0, then the first), by range requests or from the cache. A folder of .gguf files: each model once.`;
 
 /** The least severe finding that fails the run, or never. */
 export type FailOn = 'error' | 'warning' | 'never';
@@ -93,7 +98,11 @@ export function expandInputs(inputs: string[]): (string | FileError | ModelInput
       continue;
     }
     const entries = listed.entries;
+    // A folder of GGUF models (llama.cpp's, LM Studio's): each model once, a split model by its first shard;
+    // projectors and draft heads are not models (core/gguf/pick: llama.cpp's gguf_filename_is_model).
+    const ggufs = entries.filter((e) => !e.directory && isGgufModelFile(e.name) && ggufSplitInfo(e.name)!.index === 1);
     if (entries.some((e) => e.name === 'config.json')) out.push(join(input, 'config.json'));
+    else if (ggufs.length > 0) out.push(...ggufs.map((e) => join(input, e.name)));
     else {
       const jsons = entries.filter((e) => !e.directory && e.name.endsWith('.json'));
       if (jsons.length === 0) out.push({ file: input, error: 'folder holds no config.json and no .json files' });
@@ -128,9 +137,9 @@ export function analyzeConfigText(file: string, read: { text: string; bom: boole
 export const BOM_NOTE = "The file starts with a UTF-8 byte-order mark: KV Lens reads past it, but Python's json.loads (so transformers) refuses it ('Unexpected UTF-8 BOM'): save the file without it.";
 
 /** Options that take a value: each may be given once. */
-const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem', 'fail-on', 'engine'] as const;
+const VALUE_OPTIONS = ['context', 'batch', 'kv-dtype', 'tp', 'block-size', 'gpu-mem', 'fail-on', 'engine', 'gguf-file'] as const;
 
-function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; json: boolean; help: boolean; failOn: FailOn } {
+function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; json: boolean; help: boolean; failOn: FailOn; ggufFile?: string } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -140,7 +149,7 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
       tokens: true,
       options: {
         context: { type: 'string' }, batch: { type: 'string' }, 'kv-dtype': { type: 'string' }, tp: { type: 'string' },
-        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, 'fail-on': { type: 'string' }, engine: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'block-size': { type: 'string' }, 'gpu-mem': { type: 'string' }, 'fail-on': { type: 'string' }, engine: { type: 'string' }, 'gguf-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (e) {
@@ -189,7 +198,7 @@ function parseOptions(args: string[]): { inputs: string[]; opts: ReportOptions; 
   }
   const failOn = values['fail-on'] ?? 'error';
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${FAIL_ON.join(', ')}, not ${JSON.stringify(failOn)}`);
-  return { inputs: positionals, opts, json: values.json === true, help: values.help === true, failOn: failOn as FailOn };
+  return { inputs: positionals, opts, json: values.json === true, help: values.help === true, failOn: failOn as FailOn, ...(values['gguf-file'] !== undefined ? { ggufFile: values['gguf-file'] } : {}) };
 }
 
 /** A command-line mistake: printed with the usage, exit code 2. */
@@ -224,8 +233,8 @@ export async function runAnalyzeCli(args: string[], io?: CliOutput): Promise<num
     // A config.json beside safetensors headers: exact weights, weight findings, and the checkpoint's own errors.
     let checkpointErrors: FileError[] = [];
     if (typeof item !== 'string' && 'model' in item) {
-      const r = await resolveModelInput(item);
-      result = 'error' in r ? r : analyzeConfigText(r.file, r, r.exactWeights ? { ...parsed.opts, exactWeights: r.exactWeights } : parsed.opts);
+      // The config (checked against the HF cache's checkpoint when it has one), or a GGUF-only repo's header.
+      result = await analyzeModelInput(item, parsed.opts, analyzeConfigText, parsed.ggufFile !== undefined ? { ggufFile: parsed.ggufFile } : {});
     } else if (typeof item !== 'string') result = item;
     else {
       try {

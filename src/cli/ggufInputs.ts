@@ -10,6 +10,7 @@ import { describeGguf, GgufModelError } from '../core/gguf/describe';
 import { GgufTensorError, ggufWeights } from '../core/gguf/weights';
 import { buildReport } from '../core/report';
 import type { ConfigReport, ReportOptions } from '../core/report';
+import type { GgufHeader } from '../core/gguf/header';
 import { GgufReadError, readGguf } from '../io/gguf';
 
 /** True for a path analysed as GGUF (by its name, as llama.cpp's tools name them). */
@@ -37,7 +38,16 @@ export type GgufReport = ConfigReport & { gguf: GgufSection; llamaCpp?: LlamaCpp
 /** Reads, describes and reports one `.gguf` file (or split model); a bad file is an error naming it. */
 export async function analyzeGgufFile(file: string, opts: ReportOptions): Promise<GgufReport | { file: string; error: string }> {
   try {
-    const header = await readGguf(file);
+    return reportGgufHeader(file, await readGguf(file), opts);
+  } catch (e) {
+    if (e instanceof GgufReadError) return { file, error: e.message.startsWith(file) ? e.message.slice(file.length + 2) : e.message };
+    throw e;
+  }
+}
+
+/** The report of a GGUF header already read (a local file, or a Hub repository's by range requests), named `file`. */
+export function reportGgufHeader(file: string, header: GgufHeader, opts: ReportOptions): GgufReport | { file: string; error: string } {
+  try {
     const d = describeGguf(header);
     const source = header.shards > 1 ? `${file} (${header.shards} shards)` : file;
     const exact = ggufWeights(source, header.tensors);
@@ -64,7 +74,6 @@ export async function analyzeGgufFile(file: string, opts: ReportOptions): Promis
     }
     return report;
   } catch (e) {
-    if (e instanceof GgufReadError) return { file, error: e.message.startsWith(file) ? e.message.slice(file.length + 2) : e.message };
     if (e instanceof GgufModelError || e instanceof GgufTensorError) return { file, error: `GGUF: ${e.message}` };
     throw e;
   }

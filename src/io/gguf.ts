@@ -275,7 +275,7 @@ export async function readGguf(path: string): Promise<GgufHeader> {
  * URL, a 200 (the server ignored Range and would send the whole file) is refused, and the bytes fetched in all
  * are capped at {@link MAX_HEADER_BYTES}.
  */
-export function rangeFetch(url: string, base: typeof fetch = fetch): typeof fetch {
+export function rangeFetch(url: string, base: typeof fetch = fetch, onTotal?: (bytes: number) => void): typeof fetch {
   let fetched = 0;
   return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
     const res = await base(input, init);
@@ -284,6 +284,9 @@ export function rangeFetch(url: string, base: typeof fetch = fetch): typeof fetc
     const len = Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(len)) fetched += len;
     if (fetched > MAX_HEADER_BYTES) throw new GgufReadError(`${url}: more than ${MAX_HEADER_BYTES / 1024 / 1024} MiB fetched for the header: refused`);
+    // The file's size, from `Content-Range: bytes a-b/SIZE`: each tensor's data is then checked to lie inside it.
+    const total = /\/\s*(\d+)\s*$/.exec(res.headers.get('content-range') ?? '')?.[1];
+    if (total !== undefined && Number.isSafeInteger(Number(total))) onTotal?.(Number(total));
     return res;
   }) as typeof fetch;
 }
@@ -291,15 +294,16 @@ export function rangeFetch(url: string, base: typeof fetch = fetch): typeof fetc
 /** Reads a remote `.gguf` header by range requests (the Hub resolver hands its URL and fetch here). */
 export async function readGgufUrl(url: string, options: { fetch?: typeof fetch } = {}): Promise<GgufHeader> {
   let out: GGUFParseOutput<{ strict: false }>;
+  let size: number | undefined;
   try {
-    out = (await gguf(url, { fetch: rangeFetch(url, options.fetch) })) as unknown as GGUFParseOutput<{ strict: false }>;
+    out = (await gguf(url, { fetch: rangeFetch(url, options.fetch, (n) => (size = n)) })) as unknown as GGUFParseOutput<{ strict: false }>;
   } catch (e) {
     if (e instanceof GgufReadError) throw e;
     throw new GgufReadError(`${url}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const version = Number(out.metadata.version);
   if (version !== 2 && version !== 3) throw new GgufReadError(`${url}: GGUF version ${version} is not one llama.cpp reads (2 or 3)`);
-  const { metadata, tensors } = fromLibrary(url, out, undefined);
+  const { metadata, tensors } = fromLibrary(url, out, size);
   for (const t of tensors) tensorSize(t);
-  return { file: url, version, metadata, tensors, shards: 1 };
+  return { file: url, version, metadata, tensors, shards: 1, ...(size !== undefined ? { fileBytes: size } : {}) };
 }

@@ -19,6 +19,9 @@
 import { downloadFile, fileDownloadInfo, HubApiError, modelInfo, parseSafetensorsMetadata } from '@huggingface/hub';
 import type { DtypeWeights, ExactWeights } from '../core/exactWeights';
 import { decodeConfigBytes, ConfigReadError } from './readConfigFile';
+import type { GgufHeader } from '../core/gguf/header';
+import { pickGgufFile } from '../core/gguf/pick';
+import { GgufReadError, MAX_SHARDS as MAX_GGUF_SHARDS, readGgufUrl } from './gguf';
 
 /** The most bytes read for a config.json from the Hub (the largest published ones are tens of KiB). */
 export const MAX_HUB_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -191,7 +194,7 @@ function formatMiB(bytes: number): string {
 
 function noConfig(id: string, revision: string, files: string[]): string {
   const gguf = files.filter((f) => /\.gguf$/i.test(f));
-  return `${id}@${revision} has no config.json${gguf.length ? ` (a GGUF-only repository: ${gguf.length} .gguf file${gguf.length > 1 ? 's' : ''}; KV Lens reads GGUF headers from local files)` : ''}`;
+  return `${id}@${revision} has no config.json${gguf.length ? ` (a GGUF-only repository: ${gguf.length} .gguf file${gguf.length > 1 ? 's' : ''}; kv-lens analyze ID[:QUANT] reads their header)` : ''}`;
 }
 
 /** Runs `body` with the call's guarded fetch and maps every failure to a {@link HubError}. */
@@ -282,5 +285,61 @@ export async function fetchExactWeights(id: string, commit: string, opts: HubCli
     const files = parsed.filepaths.length;
     const source = `${id}@${commit.slice(0, 12)} safetensors headers (${parsed.sharded ? `${files - 1} shards` : parsed.filepaths[0]})`;
     return { source, tensors, totalParams, bytes, byDtype: [...byDtype.values()], packing: [] };
+  });
+}
+
+/** A GGUF header read from the Hub by range requests. */
+export interface HubGguf {
+  id: string;
+  revision: string;
+  commit: string;
+  endpoint: string;
+  /** The file picked (llama.cpp's choice, core/gguf/pick), and every shard of it. */
+  file: string;
+  shards: string[];
+  header: GgufHeader;
+}
+
+/**
+ * The header of the `.gguf` that `llama-server -hf id[:tag]` would load (or `file`, named), from a repository
+ * without config.json: the model info gives the commit and the files, then each shard's header is read by range
+ * requests (`readGgufUrl`: 206 required, the header's bytes capped) through this module's guarded fetch (time
+ * limit, the caller's signal, the token, a byte cap per response). No tensor data is fetched.
+ */
+export async function fetchHubGguf(id: string, revision: string | undefined, opts: HubClientOptions, select: { tag?: string; file?: string } = {}): Promise<HubGguf> {
+  const rev = revision ?? 'main';
+  return call(id, rev, opts, () => MAX_HUB_BODY_BYTES, async (f) => {
+    const common = { hubUrl: opts.endpoint, fetch: f, ...(opts.token ? { accessToken: opts.token } : {}) };
+    const info = await modelInfo({ name: id, revision: rev, additionalFields: ['sha', 'filePaths'], ...common });
+    const commit: unknown = info.sha;
+    if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new HubError('bad-response', id, `${id}@${rev}: the Hub's model info has no commit hash`);
+    const listed: unknown = info.filePaths;
+    const files = Array.isArray(listed) ? listed.filter((n): n is string => typeof n === 'string') : [];
+    const pick = pickGgufFile(files, select);
+    if ('error' in pick) throw new HubError('no-config', id, `${id}@${rev} has no config.json, and ${pick.error}`);
+    if (pick.shards.length > MAX_GGUF_SHARDS) throw new HubError('too-large', id, `${id}@${rev}: ${pick.file} is split in ${pick.shards.length} shards; at most ${MAX_GGUF_SHARDS} are read`);
+    // The token rides on the range requests as on the library's own (a gated GGUF repository needs it).
+    const authed: typeof fetch = (input, init) => f(input, opts.token ? { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), Authorization: `Bearer ${opts.token}` } } : init);
+    const headers: GgufHeader[] = [];
+    for (const shard of pick.shards) {
+      const url = `${opts.endpoint}/${id}/resolve/${commit}/${shard.split('/').map(encodeURIComponent).join('/')}`;
+      try {
+        headers.push(await readGgufUrl(url, { fetch: authed }));
+      } catch (e) {
+        if (!(e instanceof GgufReadError)) throw e;
+        // The URL in the reader's words is the endpoint's; the user's words are the repository's path.
+        throw new HubError('bad-response', id, `${id}@${commit.slice(0, 12)}/${shard}: ${e.message.startsWith(url) ? e.message.slice(url.length + 2) : e.message}`);
+      }
+    }
+    const first = headers[0]!;
+    const header: GgufHeader = {
+      file: pick.file,
+      version: first.version,
+      metadata: first.metadata,
+      tensors: headers.flatMap((h) => h.tensors),
+      shards: headers.length,
+      ...(headers.every((h) => h.fileBytes !== undefined) ? { fileBytes: headers.reduce((n, h) => n + h.fileBytes!, 0) } : {}),
+    };
+    return { id, revision: rev, commit, endpoint: opts.endpoint, file: pick.file, shards: pick.shards, header };
   });
 }

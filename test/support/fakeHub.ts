@@ -11,13 +11,14 @@
  *
  * Safetensors files are virtual: a real header (8-byte little-endian length, then JSON) followed by zeros made
  * on demand, so a 16 GB checkpoint's header can be served by range without 16 GB of memory; a request for the
- * whole of a large file is refused (KV Lens must only read headers).
+ * whole of a large file is refused (KV Lens must only read headers). GGUF files are virtual the same way: the
+ * header from test/support/ggufWriter.ts, then zeros, served by Range (206 with Content-Range).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { repoFolderName } from '../../src/io/hfCache';
 
 /** A tensor of a virtual safetensors file. */
@@ -28,8 +29,8 @@ export interface FakeTensor {
 
 /** How one repository behaves. */
 export interface FakeRepo {
-  /** Files by path: text, bytes, or a virtual safetensors file. */
-  files: Record<string, string | Uint8Array | { safetensors: Record<string, FakeTensor> }>;
+  /** Files by path: text, bytes, a virtual safetensors file, or a virtual GGUF (its header, then zeros). */
+  files: Record<string, string | Uint8Array | { safetensors: Record<string, FakeTensor> } | FakeGguf>;
   /** Commit of `main` (default: a hash of the id). Other revisions: `revisions`. */
   commit?: string;
   /** Extra revision names (branches, tags) and their commits. */
@@ -40,6 +41,11 @@ export interface FakeRepo {
   rateLimitedS?: number;
   /** Milliseconds to wait before answering anything. */
   delayMs?: number;
+}
+
+/** A virtual GGUF file: the header bytes (test/support/ggufWriter.ts `ggufHeader`), then `dataBytes` of zeros made on demand. */
+export interface FakeGguf {
+  gguf: { header: Uint8Array; dataBytes: number };
 }
 
 /** One request as the server saw it. */
@@ -152,6 +158,14 @@ async function handle(map: Map<string, FakeRepo>, requests: SeenRequest[], req: 
     const bytes = typeof entry === 'string' ? Buffer.from(entry, 'utf8') : Buffer.from(entry);
     size = bytes.length;
     read = (s, e) => bytes.subarray(s, e);
+  } else if ('gguf' in entry) {
+    const { header, dataBytes } = entry.gguf;
+    size = header.length + dataBytes;
+    read = (s, e) => {
+      const out = Buffer.alloc(e - s);
+      if (s < header.length) Buffer.from(header.subarray(s, Math.min(e, header.length))).copy(out, 0);
+      return out;
+    };
   } else {
     const layout = safetensorsLayout(entry.safetensors);
     size = layout.size;
@@ -215,4 +229,24 @@ export function cacheModel(cache: string, id: string, configText: string | undef
     writeFileSync(join(repo, '.no_exist', commit, 'config.json'), '');
   }
   return repo;
+}
+
+/**
+ * Puts `files` (repository path -> bytes, or a writer given the blob's path, for sparse files) into the snapshot
+ * of `id` at `commit` in a cache laid out by {@link cacheModel}: each as a blob and a relative link to it, as
+ * huggingface_hub's `hf_hub_download` leaves them (subfolders included). Returns the snapshot folder.
+ */
+export function cacheFiles(cache: string, id: string, files: Record<string, string | Uint8Array | ((blob: string) => void)>, commit = 'a'.repeat(40)): string {
+  const repo = join(cache, repoFolderName(id));
+  const snapshot = join(repo, 'snapshots', commit);
+  mkdirSync(join(repo, 'blobs'), { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    const blob = join(repo, 'blobs', createHash('sha1').update(`${commit}/${name}`).digest('hex'));
+    if (typeof content === 'function') content(blob);
+    else writeFileSync(blob, content);
+    const link = join(snapshot, name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(relative(dirname(link), blob), link);
+  }
+  return snapshot;
 }
