@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT, TEST_OUTPUT } from './util';
+import { writeConvertFixture } from './convertFixtures';
 import { writeWeightsFixtures } from './weightsFixtures';
 
 export const EDITOR_TESTS_OUT = join(ROOT, 'out', 'editor-tests');
@@ -26,6 +27,8 @@ export function freshEditorTestsOutput(): void {
   cpSync(EDITOR_TESTS_WORKSPACE, EDITOR_TESTS_WORKSPACE_COPY, { recursive: true });
   // Checkpoint headers for the weights suite (test/editor/weights.test.ts), made here rather than committed.
   writeWeightsFixtures(EDITOR_TESTS_WORKSPACE_COPY);
+  // The seeded MHA checkpoint the conversion suite converts (test/editor/convert.test.ts).
+  writeConvertFixture(EDITOR_TESTS_WORKSPACE_COPY);
 }
 
 export async function buildEditorTests(): Promise<void> {

@@ -16,7 +16,7 @@ function report(newKvHeads: number, functional: boolean): ConvertReport {
     out: `/m/kv${newKvHeads}`,
     modelType: 'llama',
     layout: 'separate',
-    output: 'gqa',
+    output: 'native',
     method: 'mean',
     queryHeads: 8,
     oldKvHeads: 8,
