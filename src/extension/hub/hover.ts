@@ -89,9 +89,21 @@ export function renderModelHover(match: ModelIdMatch, state: ModelState, setting
   const weights = `Weights: ${w.exact ? '' : '~'}${formatCount(w.totalParams)} parameters, ${formatBytes(w.bytes)} (${esc(w.dtypeFrom)}).`;
   const open = links.link('Open config.json', CommandId.OpenHubConfig);
   return {
-    markdown: [head, c.kindSentence(), c.costTable(false), weights, [c.linksLine(), open].filter(Boolean).join(' · ')].filter(Boolean).join('\n\n'),
+    markdown: [head, c.kindSentence(), c.costTable(false), weights, checkpointLines(state), [c.linksLine(), open].filter(Boolean).join(' · ')].filter(Boolean).join('\n\n'),
     commands: links.used,
   };
+}
+
+/** What the HF cache's snapshot checkpoint said (models.ts snapshotCheck), every string from the files escaped. */
+function checkpointLines(state: Extract<ModelState, { state: 'done' }>): string {
+  const k = state.checkpoint;
+  if (!k) return '';
+  if (k.problems.length > 0) {
+    return `The Hugging Face cache holds the checkpoint (${esc(k.source)}) only in part (${k.problems.length} file${k.problems.length === 1 ? '' : 's'} missing or unreadable; first: ${esc(k.problems[0]!)}): the weights stay an estimate, and the config is not checked against them.`;
+  }
+  if (k.findings.length === 0) return `Checked against ${esc(k.source)} in the Hugging Face cache: the config agrees with the weights.`;
+  const shown = k.findings.slice(0, 5).map((f) => `- ${esc(f.severity)} \`${esc(f.code)}\`: ${esc(f.message)}`);
+  return [`Checked against ${esc(k.source)} in the Hugging Face cache: ${k.findings.length} finding${k.findings.length === 1 ? '' : 's'}.`, ...shown, ...(k.findings.length > 5 ? [`- and ${k.findings.length - 5} more`] : [])].join('\n');
 }
 
 /** The config.json a local path names (a folder holding one, or a .json file), relative to the document or a workspace folder. */

@@ -4,9 +4,19 @@
  * past that it says "fetching" and the answer is there on the next hover. A failure is remembered too and not
  * asked again before {@link FAILURE_HOLD_MS} (a 429: its Retry-After), so nothing retries in a loop. Every
  * request carries a time limit and is aborted when the extension stops.
+ *
+ * A config answered from the HF cache whose snapshot holds safetensors is checked against their headers as an
+ * open local config.json is (src/analysis/weightsCheck.ts, in a worker thread started only then): exact weights
+ * and the kv-lens.weights-* findings for the hover. A snapshot with shards missing keeps the estimate and the
+ * hover says so.
  */
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { AnalysisWorkerClient } from '../../analysis/client';
 import { analyzeText, type Analysis } from '../../core/analyze';
+import { DEFAULT_SETTINGS, type KvLensSettings } from '../../core/settings';
+import type { Finding } from '../../core/types';
+import { checkpointFileIn } from '../../io/safetensors';
 import type { ModelIdContext, ModelRef } from '../../core/modelId';
 import { hfHubCacheDir, readCachedConfig } from '../../io/hfCache';
 import { fetchExactWeights, modelPage, type HubClientOptions } from '../../io/hub';
@@ -25,12 +35,21 @@ const MAX_MEMO = 512;
 /** What is known of one id and revision. */
 export type ModelState =
   | { state: 'pending' }
-  | { state: 'done'; model: ResolvedModel; analysis: Analysis }
+  | { state: 'done'; model: ResolvedModel; analysis: Analysis; checkpoint?: SnapshotCheck }
   | { state: 'failed'; error: string; until: number; kind: string; page?: string }
   /** Prose: not in any cache, and not worth a request. */
   | { state: 'not-cached' };
 
 type Entry = { state: 'pending'; promise: Promise<void> } | Exclude<ModelState, { state: 'pending' }>;
+
+/** What the HF cache's snapshot checkpoint said of a config (see the module comment). */
+export interface SnapshotCheck {
+  /** `model.safetensors`, `model.safetensors.index.json (4 shards)`. */
+  source: string;
+  findings: Pick<Finding, 'code' | 'severity' | 'message'>[];
+  /** Files that could not be read (a shard not downloaded, a dangling link): the weights stay an estimate. */
+  problems: string[];
+}
 
 /** The editor's model-id resolver. */
 export class HubModels implements vscode.Disposable {
@@ -38,6 +57,10 @@ export class HubModels implements vscode.Disposable {
   private readonly aborts = new Set<AbortController>();
   private readonly byCommit = new Map<string, ResolvedModel>();
   readonly store: HubStore;
+  /** Started at the first cached snapshot with safetensors. */
+  private worker: AnalysisWorkerClient | undefined;
+  /** The settings the weights check lints with (tensor parallelism); registerHubFeatures sets them. */
+  settings: () => KvLensSettings = () => DEFAULT_SETTINGS;
 
   constructor(context: vscode.ExtensionContext, private readonly log: Log) {
     this.store = new HubStore(vscode.Uri.joinPath(context.globalStorageUri, 'hub-store').fsPath);
@@ -67,7 +90,9 @@ export class HubModels implements vscode.Disposable {
     if (context === 'prose') {
       const r = await resolveModel(ref, { ...(await this.options()), cacheOnly: true });
       if ('error' in r) return { state: 'not-cached' };
-      return this.remember(key, r);
+      const state = this.remember(key, r);
+      void this.snapshotCheck(key, r);
+      return state;
     }
     let entry = known?.state === 'pending' ? known : undefined;
     if (!entry) {
@@ -113,6 +138,8 @@ export class HubModels implements vscode.Disposable {
       } else {
         this.remember(key, r);
         this.log.info(`model ${key}: ${r.label} from ${r.source.kind}`);
+        // Not awaited either: the snapshot's safetensors headers, read off this thread.
+        if (r.source.kind === 'hf-cache') void this.snapshotCheck(key, r);
         if (r.source.kind === 'hub' && r.files?.some((f) => f === 'model.safetensors' || f === 'model.safetensors.index.json')) {
           // Not awaited: the hover has its answer now; the weights replace the estimate when they come.
           background = this.weights(key, r, opts.client).finally(() => this.aborts.delete(abort));
@@ -138,8 +165,23 @@ export class HubModels implements vscode.Disposable {
     }
   }
 
-  private remember(key: string, model: ResolvedModel): ModelState {
-    const entry = { state: 'done' as const, model, analysis: analyzeText(model.text) };
+  /** The cached snapshot's checkpoint against the config, then the hover shows it (exact weights when complete). */
+  private async snapshotCheck(key: string, model: ResolvedModel): Promise<void> {
+    if (model.source.kind !== 'hf-cache' || !checkpointFileIn(dirname(model.source.path))) return;
+    try {
+      this.worker ??= new AnalysisWorkerClient({ onEvent: (message) => this.log.info(`hub weights: ${message}`) });
+      const r = await this.worker.weights({ key: `kv-lens-hub:${model.id}@${model.commit}`, version: 0, configPath: model.source.path, text: model.text, settings: this.settings() });
+      this.worker.forget(`kv-lens-hub:${model.id}@${model.commit}`);
+      const check: SnapshotCheck = { source: r.source ?? 'safetensors', findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })), problems: r.errors };
+      const complete = r.errors.length === 0 && r.exactWeights;
+      this.remember(key, complete ? { ...model, exactWeights: r.exactWeights! } : model, complete ? check : { ...check, findings: [] });
+    } catch (e) {
+      this.log.info(`model ${key}: the cached checkpoint could not be checked (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+
+  private remember(key: string, model: ResolvedModel, checkpoint?: SnapshotCheck): ModelState {
+    const entry = { state: 'done' as const, model, analysis: analyzeText(model.text), ...(checkpoint ? { checkpoint } : {}) };
     this.set(key, entry);
     this.byCommit.set(`${model.id}@${model.commit}`, model);
     if (this.byCommit.size > MAX_MEMO) this.byCommit.delete(this.byCommit.keys().next().value!);
@@ -168,6 +210,7 @@ export class HubModels implements vscode.Disposable {
   dispose(): void {
     for (const a of this.aborts) a.abort();
     this.aborts.clear();
+    this.worker?.dispose();
     this.memo.clear();
   }
 }

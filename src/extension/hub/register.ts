@@ -13,6 +13,8 @@ import type { HubModels } from './models';
 
 export function registerHubFeatures(models: HubModels, settings: Settings, log: Log): vscode.Disposable {
   const selector: vscode.DocumentSelector = MODEL_ID_LANGUAGES.map((language) => ({ language }));
+  // The weights check of cached snapshots lints at the user's settings (tensor parallelism), as a local config.
+  models.settings = () => settings.value;
   return vscode.Disposable.from(
     vscode.workspace.registerTextDocumentContentProvider(HUB_SCHEME, new HubConfigDocuments(models)),
     vscode.languages.registerHoverProvider(selector, new ModelIdHoverProvider(models, settings, log)),
