@@ -161,7 +161,10 @@ export async function convertToGqa(services: Services, arg?: unknown, given?: Co
     );
     services.log.info(`converted ${src} to ${n} KV heads in ${target} (${report.method}, ${report.output})`);
     // The what-if row for this count shows the figures (the panel, if open, at once; else when it opens).
-    services.panels.showFidelity(document.uri, toPanelFidelity(report));
+    const fidelity = toPanelFidelity(report);
+    services.panels.showFidelity(document.uri, fidelity);
+    // The new config's panel too: its what-if starts at its own count, so it shows what the conversion cost at once.
+    if (report.output === 'native') services.panels.showFidelity(vscode.Uri.file(join(report.out, 'config.json')), fidelity);
     const summary = summaryText(report);
     void showSummary(summary, report);
     return { status: 'done', report, summary };
