@@ -192,6 +192,27 @@ suite('convert to GQA', () => {
     assert.equal(await vscode.commands.executeCommand<string | undefined>('kvLens.openPanel', fixture('convert-mha/config.json')), fixture('convert-mha/config.json').toString());
   });
 
+  test('through the pickers: the first KV head count offered (1, ascending) and the first method (mean)', async function () {
+    this.timeout(120_000);
+    await open('convert-mha/config.json');
+    const out = join(root(), 'convert-mha-kv1');
+    // Only the folder is given: the KV head and method pickers show, and the test accepts what each offers first.
+    let settled: Outcome | undefined;
+    const running = vscode.commands.executeCommand<Outcome>('kvLens.convertToGqa', fixture('convert-mha/config.json'), { out }).then((o) => (settled = o));
+    await waitFor('the conversion command to return after its pickers were answered', async () => {
+      if (settled) return settled;
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return undefined;
+    }, 60_000);
+    const outcome = await running;
+    assert.equal(outcome.status, 'done', `the conversion ended ${outcome.status}: ${outcome.message ?? ''}`);
+    assert.equal(outcome.report?.newKvHeads, 1);
+    assert.match(outcome.summary ?? '', /converted to 1 KV head \(mean\)\..* The panel's what-if for 1 KV head shows these figures\./);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(config.num_key_value_heads, 1);
+    assert.deepEqual(readSafetensors(join(out, 'model.safetensors')).header['model.layers.0.self_attn.k_proj.weight']!.shape, [16, 64]);
+  });
+
   test('a KV head count that does not divide 4 is refused before anything is written', async () => {
     const before = readdirSync(root()).sort();
     const outcome = await vscode.commands.executeCommand<Outcome>('kvLens.convertToGqa', fixture('convert-mha/config.json'), { kvHeads: 3, method: 'mean', out: join(root(), 'convert-mha-kv3') });

@@ -196,7 +196,8 @@ export function summaryText(r: ConvertReport): string {
   const e = r.summary.relativeError;
   const functional = e ? ` Attention-layer error before fine-tuning (not model quality): worst ${pct(e.worst)} (layer ${e.worstLayer}), median ${pct(e.median)}.` : '';
   const form = r.output === 'expanded' ? ' Written expanded (the MHA shape kept, pooled heads repeated): this model type reads no KV head count.' : '';
-  return `KV Lens: converted to ${r.newKvHeads} KV heads (${r.method}). Weight-sharing error: worst ${pct(s.worst)} (layer ${s.worstLayer}), median ${pct(s.median)}.${functional}${form} The panel's what-if for ${r.newKvHeads} KV heads shows these figures. Fine-tune it next.`;
+  const heads = `${r.newKvHeads} KV head${r.newKvHeads === 1 ? '' : 's'}`;
+  return `KV Lens: converted to ${heads} (${r.method}). Weight-sharing error: worst ${pct(s.worst)} (layer ${s.worstLayer}), median ${pct(s.median)}.${functional}${form} The panel's what-if for ${heads} shows these figures. Fine-tune it next.`;
 }
 
 /** The summary notification, with a link to the new config. */
