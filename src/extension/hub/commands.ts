@@ -4,6 +4,7 @@
  * never the log), and the hover's "Open config.json" (the read-only virtual document).
  */
 import * as vscode from 'vscode';
+import { GGUF_EDITOR_VIEW_TYPE } from '../gguf/viewType';
 import { parseModelRef } from '../../core/modelId';
 import { listCachedModels } from '../../io/hfCache';
 import { openPanel } from '../commands/openPanel';
@@ -31,6 +32,16 @@ export async function analyzeHubModel(services: Services, arg?: unknown): Promis
       return services.hub.lookup(ref, 'strong', COMMAND_WAIT_MS, abort.signal);
     },
   );
+  if (state.state === 'gguf') {
+    // A GGUF-only model: the GGUF editor's panel on the cached file; from the Hub, the header is all there is.
+    const g = state.gguf;
+    if (g.source.kind === 'hf-cache') {
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(g.source.path), GGUF_EDITOR_VIEW_TYPE);
+      return vscode.Uri.file(g.source.path).toString();
+    }
+    void vscode.window.showInformationMessage(`KV Lens: ${g.id} has no config.json; ${g.file} was read from the Hub (header only): hover the id for its figures, or download the file and open it for the panel.`);
+    return undefined;
+  }
   if (state.state !== 'done') {
     if (state.state === 'failed') void vscode.window.showErrorMessage(`KV Lens: ${state.error}`);
     return undefined;

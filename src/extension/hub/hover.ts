@@ -21,7 +21,7 @@ import { CommandId } from '../contributions/commandIds';
 import type { Log } from '../log';
 import { guardedAsync } from '../log';
 import { hubConfigUri } from './documents';
-import type { HubModels, ModelState } from './models';
+import type { GgufModel, HubModels, ModelState } from './models';
 
 export { MODEL_ID_LANGUAGES } from './constants';
 
@@ -53,7 +53,9 @@ export class ModelIdHoverProvider implements vscode.HoverProvider {
       const sub = token.onCancellationRequested(() => abort.abort());
       let state: ModelState;
       try {
-        state = await this.models.lookup({ id: match.id, ...(match.revision ? { revision: match.revision } : {}) }, match.context, undefined, abort.signal);
+        // `llama-server -hf org/name:Q4_K_M`: the quantisation right after the id picks the GGUF (core/gguf/pick).
+        const tag = /^:([A-Za-z0-9][A-Za-z0-9_.-]{0,63})/.exec(text.slice(match.end))?.[1];
+        state = await this.models.lookup({ id: match.id, ...(match.revision ? { revision: match.revision } : {}) }, match.context, undefined, abort.signal, tag ? { tag } : undefined);
       } finally {
         sub.dispose();
       }
@@ -78,6 +80,7 @@ export function renderModelHover(match: ModelIdMatch, state: ModelState, setting
     return { markdown: `${title}: ${esc(state.error)}${page}`, commands: [] };
   }
   if (state.state === 'not-cached') return { markdown: `${title}: not cached`, commands: [] };
+  if (state.state === 'gguf') return { markdown: ggufHover(title, state.gguf, settings), commands: [] };
   const { model, analysis } = state;
   const uri = hubConfigUri(model.id, model.commit).toString();
   const links = new CommandLinks(uri);
@@ -92,6 +95,21 @@ export function renderModelHover(match: ModelIdMatch, state: ModelState, setting
     markdown: [head, c.kindSentence(), c.costTable(false), weights, checkpointLines(state), [c.linksLine(), open].filter(Boolean).join(' · ')].filter(Boolean).join('\n\n'),
     commands: links.used,
   };
+}
+
+/**
+ * A GGUF-only model's hover: which file (llama.cpp's pick) from where, the grouping and the costs from its header
+ * (llama.cpp's rules: core/gguf/describe), exact weights from its tensor infos. No links: there is no config.json
+ * to open, and the panel opens on a local .gguf.
+ */
+function ggufHover(title: string, g: GgufModel, settings: Settings): string {
+  const source = g.source.kind === 'hf-cache' ? `the Hugging Face cache (${esc(g.source.path)})` : g.source.kind === 'hub' ? `the Hub (${esc(g.source.endpoint)}), header only, by range requests` : "KV Lens's store";
+  const head = `${title}: no config.json; the GGUF header of ${esc(g.file)}${g.shards > 1 ? ` (${g.shards} shards)` : ''}, commit \`${g.commit.slice(0, 12)}\`, from ${source}.`;
+  // HoverContext reads only the model description and the settings (core/hover/context.ts); an empty analysis stands for the absent config.
+  const c = new HoverContext(analyzeText('{}'), g.model, settings.value, new CommandLinks(undefined));
+  const weights = `Weights: ${formatCount(g.weights.totalParams)} parameters, ${formatBytes(g.weights.bytes)} (exact, from the tensor infos).`;
+  const unknown = g.known ? '' : `llama.cpp layer rules for ${esc(g.architecture)} are not known to KV Lens${g.keysMissing.length ? `; keys missing: ${g.keysMissing.slice(0, 8).map(esc).join(', ')}` : ''}.`;
+  return [head, c.kindSentence(), c.costTable(false), weights, unknown].filter(Boolean).join('\n\n');
 }
 
 /** What the HF cache's snapshot checkpoint said (models.ts snapshotCheck), every string from the files escaped. */

@@ -9,18 +9,25 @@
  * open local config.json is (src/analysis/weightsCheck.ts, in a worker thread started only then): exact weights
  * and the kv-lens.weights-* findings for the hover. A snapshot with shards missing keeps the estimate and the
  * hover says so.
+ *
+ * A repository without config.json (GGUF-only) answers from the GGUF header of the file llama.cpp's `-hf id[:TAG]`
+ * would load (src/io/hubResolve `resolveGgufModel`: the HF cache's snapshot, else range requests to the Hub);
+ * only the description and the exact weights are kept, never the header (a tokenizer is megabytes).
  */
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisWorkerClient } from '../../analysis/client';
 import { analyzeText, type Analysis } from '../../core/analyze';
 import { DEFAULT_SETTINGS, type KvLensSettings } from '../../core/settings';
-import type { Finding } from '../../core/types';
+import type { Finding, ModelDescription } from '../../core/types';
+import type { ExactWeights } from '../../core/exactWeights';
+import { describeGguf } from '../../core/gguf/describe';
+import { ggufWeights } from '../../core/gguf/weights';
 import { checkpointFileIn } from '../../io/safetensors';
 import type { ModelIdContext, ModelRef } from '../../core/modelId';
 import { hfHubCacheDir, readCachedConfig } from '../../io/hfCache';
 import { fetchExactWeights, modelPage, type HubClientOptions } from '../../io/hub';
-import { resolveModel, type ResolvedModel } from '../../io/hubResolve';
+import { resolveGgufModel, resolveModel, type GgufSelect, type ModelSource, type ResolvedModel, type ResolveFailure } from '../../io/hubResolve';
 import { resolveEndpoint, resolveOffline, resolveToken } from '../../io/hubSettings';
 import { HubStore } from '../../io/hubStore';
 import type { Log } from '../log';
@@ -37,8 +44,26 @@ export type ModelState =
   | { state: 'pending' }
   | { state: 'done'; model: ResolvedModel; analysis: Analysis; checkpoint?: SnapshotCheck }
   | { state: 'failed'; error: string; until: number; kind: string; page?: string }
+  /** A GGUF-only repository, described from the header of `file` (`label`: `ORG/NAME@commit/FILE`). */
+  | { state: 'gguf'; gguf: GgufModel }
   /** Prose: not in any cache, and not worth a request. */
   | { state: 'not-cached' };
+
+/** What a GGUF-only model's hover needs of its header. */
+export interface GgufModel {
+  id: string;
+  revision: string;
+  commit: string;
+  file: string;
+  shards: number;
+  label: string;
+  source: ModelSource;
+  model: ModelDescription;
+  weights: ExactWeights;
+  architecture: string;
+  known: boolean;
+  keysMissing: string[];
+}
 
 type Entry = { state: 'pending'; promise: Promise<void> } | Exclude<ModelState, { state: 'pending' }>;
 
@@ -82,10 +107,10 @@ export class HubModels implements vscode.Disposable {
    * The state of `ref`, waiting at most `waitMs` for a fetch (started here when none runs). `prose` ids are
    * answered from the caches only.
    */
-  async lookup(ref: ModelRef, context: ModelIdContext, waitMs = HOVER_WAIT_MS, signal?: AbortSignal): Promise<ModelState> {
-    const key = `${ref.id}@${ref.revision ?? 'main'}`;
+  async lookup(ref: ModelRef, context: ModelIdContext, waitMs = HOVER_WAIT_MS, signal?: AbortSignal, select?: GgufSelect): Promise<ModelState> {
+    const key = `${ref.id}@${ref.revision ?? 'main'}${select?.tag ? `:${select.tag}` : ''}`;
     const known = this.memo.get(key);
-    if (known?.state === 'done') return known;
+    if (known?.state === 'done' || known?.state === 'gguf') return known;
     if (known?.state === 'failed' && Date.now() < known.until) return known;
     if (context === 'prose') {
       const r = await resolveModel(ref, { ...(await this.options()), cacheOnly: true });
@@ -96,7 +121,7 @@ export class HubModels implements vscode.Disposable {
     }
     let entry = known?.state === 'pending' ? known : undefined;
     if (!entry) {
-      const promise = this.fetch(key, ref);
+      const promise = this.fetch(key, ref, select);
       entry = { state: 'pending', promise };
       this.set(key, entry);
     }
@@ -123,18 +148,27 @@ export class HubModels implements vscode.Disposable {
     return cached.kind === 'found' ? { id, revision: commit, commit, text: cached.config.text, bom: cached.config.bom, source: { kind: 'hf-cache', path: cached.path }, label: `${id}@${commit}` } : undefined;
   }
 
-  private async fetch(key: string, ref: ModelRef): Promise<void> {
+  private async fetch(key: string, ref: ModelRef, select?: GgufSelect): Promise<void> {
     const abort = new AbortController();
     this.aborts.add(abort);
     let background: Promise<void> | undefined;
     try {
       const opts = await this.options(abort.signal);
       // The config first, for the hover; exact weights after it (a sharded checkpoint's headers take many requests).
-      const r = await resolveModel(ref, { ...opts, exactWeights: false });
+      // A quantisation named (`-hf org/name:Q4_K_M`) means the GGUF, not the config.
+      const r: ResolvedModel | ResolveFailure = select?.tag ? { error: '', kind: 'no-config' } : await resolveModel(ref, { ...opts, exactWeights: false });
       if ('error' in r) {
-        const hold = r.retryAfterS !== undefined ? r.retryAfterS * 1000 : FAILURE_HOLD_MS;
-        this.set(key, { state: 'failed', error: r.error, until: Date.now() + hold, kind: r.kind, ...(r.kind === 'gated' ? { page: modelPage(opts.client.endpoint, ref.id) } : {}) });
-        this.log.info(`model ${key}: ${r.error}`);
+        // No config.json: the GGUF header answers, or its words replace "no config.json".
+        const g = r.kind === 'no-config' ? await this.gguf(ref, opts, select) : undefined;
+        if (g && 'model' in g) {
+          this.set(key, { state: 'gguf', gguf: g });
+          this.log.info(`model ${key}: ${g.label} (GGUF header) from ${g.source.kind}`);
+          return;
+        }
+        const f = g ?? r;
+        const hold = f.retryAfterS !== undefined ? f.retryAfterS * 1000 : FAILURE_HOLD_MS;
+        this.set(key, { state: 'failed', error: f.error, until: Date.now() + hold, kind: f.kind, ...(f.kind === 'gated' ? { page: modelPage(opts.client.endpoint, ref.id) } : {}) });
+        this.log.info(`model ${key}: ${f.error}`);
       } else {
         this.remember(key, r);
         this.log.info(`model ${key}: ${r.label} from ${r.source.kind}`);
@@ -162,6 +196,21 @@ export class HubModels implements vscode.Disposable {
     } catch (e) {
       // The estimate from shapes stays; the log says why the headers could not be read.
       this.log.info(`model ${key}: no exact weights (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+
+  /** A GGUF-only repository's description, or why there is none (the GGUF's words replace "no config.json"). */
+  private async gguf(ref: ModelRef, opts: Awaited<ReturnType<HubModels['options']>>, select?: GgufSelect): Promise<GgufModel | ResolveFailure> {
+    const g = await resolveGgufModel(ref, opts, select ?? {});
+    if ('error' in g) return g;
+    try {
+      const d = describeGguf(g.header);
+      return {
+        id: g.id, revision: g.revision, commit: g.commit, file: g.file, shards: g.header.shards, label: g.label, source: g.source,
+        model: d.model, weights: ggufWeights(g.label, g.header.tensors), architecture: d.architecture, known: d.known, keysMissing: d.keysMissing,
+      };
+    } catch (e) {
+      return { error: `${g.label}: GGUF: ${e instanceof Error ? e.message : String(e)}`, kind: 'bad-response' as const };
     }
   }
 
