@@ -4,8 +4,9 @@
  * gets exact weights and the config-vs-weights check (src/extension/hub/models.ts `snapshotCheck`, the analysis
  * worker's weights request), as an open local config.json does; a snapshot with a shard not downloaded says so
  * and keeps the estimate; a GGUF-only repository (config.json recorded absent in `.no_exist`) answers from the
- * header of the file llama.cpp's `-hf id[:TAG]` would load. The cache is built here (test/support/fakeHub.ts cacheModel / cacheFiles), no Hub runs
- * (the endpoint points at a closed port). The config: 4 query heads, hidden size 256, so head size 64; k_proj
+ * header of the file llama.cpp's `-hf id[:TAG]` would load, from the cache or from a loopback Hub by range
+ * requests. The cache is built here (test/support/fakeHub.ts cacheModel / cacheFiles); the loopback Hub holds
+ * only `hub/tiny-GGUF`, so every other id is the cache's. The config: 4 query heads, hidden size 256, so head size 64; k_proj
  * [128, 256] holds 128 / 64 = 2 KV heads.
  */
 import * as assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { cacheFiles, cacheModel } from '../support/fakeHub';
+import { cacheFiles, cacheModel, fakeCommit, startFakeHub, type FakeHub } from '../support/fakeHub';
 import { ggufHeader, str, u32, type GgufSpec } from '../support/ggufWriter';
 import { indexJson, writeRaw, writeSafetensors, type FixtureTensor } from '../support/safetensors';
 import { closeAll, hoverTexts, setSetting, waitFor } from './helpers';
@@ -63,13 +64,14 @@ async function hoverUntil(document: vscode.TextDocument, id: string, re: RegExp,
 
 suite('hub ids from the HF cache: snapshot safetensors and GGUF-only repos', () => {
   let cache: string;
+  let hub: FakeHub;
   const saved = process.env.HF_HUB_CACHE;
   suiteSetup(async () => {
     await closeAll();
     cache = mkdtempSync(join(tmpdir(), 'kvlens-editor-hfckpt-'));
     process.env.HF_HUB_CACHE = cache;
-    // Nothing listens on port 9 (discard): the cache must answer.
-    await setSetting('hub.endpoint', 'http://127.0.0.1:9');
+    hub = await startFakeHub({ 'hub/tiny-GGUF': { files: { 'README.md': '# tiny', 'tiny-Q4_K_M.gguf': { gguf: ggufHeader(tinyGguf(2)) } } } });
+    await setSetting('hub.endpoint', hub.url);
     const text = (c: object) => JSON.stringify(c, null, 2);
     cacheModel(cache, 'cache/ok', text(config));
     cacheFiles(cache, 'cache/ok', { 'model.safetensors': (blob) => writeSafetensors(blob, tensors()) });
@@ -89,6 +91,7 @@ suite('hub ids from the HF cache: snapshot safetensors and GGUF-only repos', () 
     await setSetting('hub.endpoint', undefined);
     if (saved === undefined) delete process.env.HF_HUB_CACHE;
     else process.env.HF_HUB_CACHE = saved;
+    await hub.close();
     rmSync(cache, { recursive: true, force: true });
   });
 
@@ -123,6 +126,16 @@ suite('hub ids from the HF cache: snapshot safetensors and GGUF-only repos', () 
     const q8 = await waitFor('the Q8_0 hover', async () => (await hoverTexts(document, at)).map((t) => t.replace(/\\([\\`*_{}\[\]()#+\-.!:|<>])/g, '$1')).find((t) => /tiny-Q8_0\.gguf/.test(t)));
     assert.match(q8, /all 4 query heads share 1 KV head/);
     assert.match(q8, /512 B/);
+  });
+
+  test('a GGUF-only id on the Hub: its header by range requests answers the hover', async () => {
+    const document = await vscode.workspace.openTextDocument({ language: 'python', content: 'repo_id = "hub/tiny-GGUF"\n' });
+    await vscode.window.showTextDocument(document);
+    const text = await hoverUntil(document, 'hub/tiny-GGUF', /GGUF header/, 'the Hub GGUF hover of hub/tiny-GGUF');
+    assert.ok(text.includes(`the GGUF header of tiny-Q4_K_M.gguf, commit \`${fakeCommit('hub/tiny-GGUF').slice(0, 12)}\`, from the Hub (${hub.url}), header only, by range requests`), text);
+    assert.match(text, /1,024 B/);
+    const gets = hub.requests.filter((r) => r.path.endsWith('.gguf'));
+    assert.ok(gets.length > 0 && gets.every((r) => r.range !== undefined));
   });
 
   test('"Analyze Hub Model" on a cached GGUF-only id opens the cached file in the GGUF editor', async () => {
