@@ -68,6 +68,15 @@ type Analyze = (file: string, read: { text: string; bom: boolean }, opts: Report
  * module imports this one). Never throws for bad input.
  */
 export async function analyzeModelInput(item: ModelInput, opts: ReportOptions, analyze: Analyze, options: { ggufFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ConfigReport | { file: string; error: string }> {
+  try {
+    return await analyzeModel(item, opts, analyze, options);
+  } catch (e) {
+    // A failure of KV Lens itself on one input is that input's error: the other inputs are still reported.
+    return { file: item.input, error: `KV Lens failed on this model id (please report it): ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+async function analyzeModel(item: ModelInput, opts: ReportOptions, analyze: Analyze, options: { ggufFile?: string; env?: NodeJS.ProcessEnv }): Promise<ConfigReport | { file: string; error: string }> {
   const ro = resolveOptions(options.env ?? process.env);
   const select: GgufSelect | undefined = options.ggufFile !== undefined ? { file: options.ggufFile } : item.gguf;
   const failed = (error: string) => ({ file: item.input, error: `no such file or folder; as a Hub model id: ${error}` });

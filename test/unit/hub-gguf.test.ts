@@ -124,7 +124,9 @@ describe('kv-lens analyze on GGUF-only repositories and folders', () => {
       [SPLIT1]: { gguf: ggufHeader(tinySpec(2, { no: 1, of: 2, tensors: 'first' })) },
       [SPLIT2]: { gguf: ggufHeader(tinySpec(2, { no: 2, of: 2, tensors: 'rest' })) },
     };
-    hub = await startFakeHub({ 'org/tiny-GGUF': { files }, 'org/gated-GGUF': { files, gatedToken: TOKEN }, 'org/empty': { files: { 'README.md': 'nothing' } } });
+    // A file cut short: its header promises 1.8 MB of tensor data, the server's Content-Range says 10 bytes follow the header.
+    const cut = { ...ggufHeader(tinySpec(2)), dataBytes: 10 };
+    hub = await startFakeHub({ 'org/tiny-GGUF': { files }, 'org/gated-GGUF': { files, gatedToken: TOKEN }, 'org/empty': { files: { 'README.md': 'nothing' } }, 'org/cut-GGUF': { files: { 'cut-Q4_K_M.gguf': { gguf: cut } } } });
     let n = 0;
     env = (extra = {}) => {
       const home = join(tmp, `home${n++}`);
@@ -173,6 +175,15 @@ describe('kv-lens analyze on GGUF-only repositories and folders', () => {
     const empty = await runCli(cli, ['analyze', 'org/empty'], { env: env() });
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /org\/empty@main has no config\.json, and no model \.gguf file; there are no \.gguf files/);
+  });
+
+  it('a remote GGUF shorter than its tensors: refused, naming the repository file and the tensor; the other inputs still reported', async () => {
+    const r = await runCli(cli, ['analyze', 'org/cut-GGUF', 'org/tiny-GGUF', '--json'], { env: env() });
+    assert.equal(r.code, 1);
+    const [cut, ok] = jsonLines(r.stdout);
+    assert.equal(cut!.file, 'org/cut-GGUF');
+    assert.match(String(cut!.error), new RegExp(`org/cut-GGUF@${fakeCommit('org/cut-GGUF').slice(0, 12)}/cut-Q4_K_M\\.gguf: truncated: tensor "token_embd\\.weight" ends at byte \\d+ but the file has \\d+`));
+    assert.equal(ok!.modelType, 'llama');
   });
 
   it('a gated GGUF repository: the token rides on the range requests', async () => {
