@@ -2,7 +2,7 @@
  * The house's import rules, checked by `npm run lint:imports` (part of `npm test`). Layers, lowest first:
  *   src/core     pure arithmetic and config reading: no `vscode`, no `node:` modules, nothing above it
  *   src/shared   the typed protocols between threads and the webview: core only
- *   src/io       reading files from disk (Node allowed): core only; every input path goes through it
+ *   src/io       files, headers, the HF cache, the Hub and logs (Node allowed): core only; every input path goes through it
  *   src/analysis, src/bench   document analysis and benchmarks (may use Node): never the editor or the CLI
  *   src/convert  checkpoint conversion (may use Node): core, shared, io; never analysis, bench or the front ends
  *   webview      the panel's browser code: core, shared and itself
@@ -42,7 +42,7 @@ module.exports = {
     },
     {
       name: 'io-only-core', severity: 'error',
-      comment: 'src/io (file readers) imports only src/core, itself and Node.',
+      comment: 'src/io (files, headers, the HF cache, the Hub, logs) imports only src/core, itself and Node.',
       from: { path: '^src/io/' },
       to: { pathNot: ['^src/(core|io)/', '^node_modules/'], dependencyTypesNot: ['core'] },
     },
