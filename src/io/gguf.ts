@@ -12,6 +12,8 @@
  *
  * Remote reads (range requests) go through {@link rangeFetch}: the library does not check `response.ok`; this
  * does, requires 206 Partial Content (a server that ignores Range would send the whole file) and counts bytes.
+ * A remote header gets the same pre-scan (the file's size from Content-Range), and the library is then served the
+ * bytes the scan read, so the header crosses the network once.
  */
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -291,19 +293,73 @@ export function rangeFetch(url: string, base: typeof fetch = fetch, onTotal?: (b
   }) as typeof fetch;
 }
 
-/** Reads a remote `.gguf` header by range requests (the Hub resolver hands its URL and fetch here). */
-export async function readGgufUrl(url: string, options: { fetch?: typeof fetch } = {}): Promise<GgufHeader> {
-  let out: GGUFParseOutput<{ strict: false }>;
+/**
+ * Range reads of a remote file for the pre-scan, through {@link rangeFetch} (206 required, bytes capped); the
+ * file's size is learnt from the first answer's Content-Range. Everything read is kept (the scan reads from
+ * byte 0 on, in order), so the library is then served the same bytes without asking the network again.
+ */
+function remoteSource(url: string, f: typeof fetch): ByteSource & { data: () => Uint8Array } {
   let size: number | undefined;
+  let data = new Uint8Array(0);
+  const fetchRange = rangeFetch(url, f, (n) => (size = n));
+  return {
+    get size() {
+      return size;
+    },
+    async read(offset: number, length: number) {
+      if (offset + length <= data.length) return data.subarray(offset, offset + length);
+      const res = await fetchRange(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
+      const got = new Uint8Array(await res.arrayBuffer()).subarray(0, length);
+      if (offset === data.length) {
+        const next = new Uint8Array(data.length + got.length);
+        next.set(data);
+        next.set(got, data.length);
+        data = next;
+      }
+      return got;
+    },
+    close: async () => undefined,
+    data: () => data,
+  };
+}
+
+/**
+ * A fetch for the library that answers its range requests from the bytes the pre-scan read (the whole header),
+ * and asks the network (through `fallback`) only for a range that starts past them.
+ */
+function servedFrom(data: Uint8Array, size: number | undefined, fallback: typeof fetch): typeof fetch {
+  return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const range = /^bytes=(\d+)-(\d+)$/.exec(String((init?.headers as Record<string, string> | undefined)?.Range ?? ''));
+    const start = range ? Number(range[1]) : 0;
+    if (!range || start >= data.length) return fallback(input, init);
+    const end = Math.min(Number(range[2]) + 1, data.length);
+    const body = data.slice(start, end);
+    return new Response(body, { status: 206, headers: { 'Content-Range': `bytes ${start}-${end - 1}/${size ?? '*'}`, 'Content-Length': String(body.length) } });
+  }) as typeof fetch;
+}
+
+/**
+ * Reads a remote `.gguf` header by range requests (the Hub resolver hands its URL and fetch here), with the same
+ * bounded pre-scan as a local file (magic, version, every length and count against the caps, tensor dims and
+ * types, every tensor's data inside the file's size from Content-Range) before the library parses the bytes.
+ */
+export async function readGgufUrl(url: string, options: { fetch?: typeof fetch } = {}): Promise<GgufHeader> {
+  const base = options.fetch ?? fetch;
+  const src = remoteSource(url, base);
+  // The first chunk read here, so a refused request says why (the scan reads it back from memory).
+  await src.read(0, CHUNK);
+  const scan = await scanHeader(src, url);
+  const size = src.size;
+  let out: GGUFParseOutput<{ strict: false }>;
   try {
-    out = (await gguf(url, { fetch: rangeFetch(url, options.fetch, (n) => (size = n)) })) as unknown as GGUFParseOutput<{ strict: false }>;
+    out = (await gguf(url, { fetch: servedFrom(src.data(), size, rangeFetch(url, base)) })) as unknown as GGUFParseOutput<{ strict: false }>;
   } catch (e) {
     if (e instanceof GgufReadError) throw e;
     throw new GgufReadError(`${url}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const version = Number(out.metadata.version);
-  if (version !== 2 && version !== 3) throw new GgufReadError(`${url}: GGUF version ${version} is not one llama.cpp reads (2 or 3)`);
+  if (out.tensorInfos.length !== scan.tensorCount) throw new GgufReadError(`${url}: the header was read two ways and disagrees (${out.tensorInfos.length} vs ${scan.tensorCount} tensors)`);
+  const alignment = Number(out.metadata['general.alignment'] ?? GGUF_DEFAULT_ALIGNMENT);
+  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${url}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
   const { metadata, tensors } = fromLibrary(url, out, size);
-  for (const t of tensors) tensorSize(t);
-  return { file: url, version, metadata, tensors, shards: 1, ...(size !== undefined ? { fileBytes: size } : {}) };
+  return { file: url, version: scan.version, metadata, tensors, shards: 1, ...(size !== undefined ? { fileBytes: size } : {}) };
 }

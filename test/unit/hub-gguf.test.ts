@@ -126,7 +126,13 @@ describe('kv-lens analyze on GGUF-only repositories and folders', () => {
     };
     // A file cut short: its header promises 1.8 MB of tensor data, the server's Content-Range says 10 bytes follow the header.
     const cut = { ...ggufHeader(tinySpec(2)), dataBytes: 10 };
-    hub = await startFakeHub({ 'org/tiny-GGUF': { files }, 'org/gated-GGUF': { files, gatedToken: TOKEN }, 'org/empty': { files: { 'README.md': 'nothing' } }, 'org/cut-GGUF': { files: { 'cut-Q4_K_M.gguf': { gguf: cut } } } });
+    // Nine metadata arrays of 1,000,000 u8 each: each within @huggingface/gguf's own cap, 9,000,000 elements in
+    // all, over the pre-scan's 8,000,000 (src/io/gguf.ts MAX_TOTAL_ELEMENTS), so never materialised as numbers.
+    const u8s = new Uint8Array(12 + 1_000_000);
+    new DataView(u8s.buffer).setUint32(0, 0, true); // element type u8
+    new DataView(u8s.buffer).setBigUint64(4, 1_000_000n, true);
+    const heavy = ggufHeader({ ...tinySpec(2), kv: [...tinySpec(2).kv, ...Array.from({ length: 9 }, (_, i): GgufSpec['kv'][number] => [`x.blob${i}`, { t: 'raw', type: 9, bytes: u8s }])] });
+    hub = await startFakeHub({ 'org/heavy-GGUF': { files: { 'heavy-Q4_K_M.gguf': { gguf: heavy } } }, 'org/tiny-GGUF': { files }, 'org/gated-GGUF': { files, gatedToken: TOKEN }, 'org/empty': { files: { 'README.md': 'nothing' } }, 'org/cut-GGUF': { files: { 'cut-Q4_K_M.gguf': { gguf: cut } } } });
     let n = 0;
     env = (extra = {}) => {
       const home = join(tmp, `home${n++}`);
@@ -184,6 +190,12 @@ describe('kv-lens analyze on GGUF-only repositories and folders', () => {
     assert.equal(cut!.file, 'org/cut-GGUF');
     assert.match(String(cut!.error), new RegExp(`org/cut-GGUF@${fakeCommit('org/cut-GGUF').slice(0, 12)}/cut-Q4_K_M\\.gguf: truncated: tensor "token_embd\\.weight" ends at byte \\d+ but the file has \\d+`));
     assert.equal(ok!.modelType, 'llama');
+  });
+
+  it('a remote header is walked by the same bounded pre-scan as a local file: too many array elements refused', async () => {
+    const r = await runCli(cli, ['analyze', 'org/heavy-GGUF', '--json'], { env: env() });
+    assert.equal(r.code, 1);
+    assert.match(String(jsonLines(r.stdout)[0]!.error), /heavy-Q4_K_M\.gguf: the metadata arrays hold more than 8000000 elements together \(at "x\.blob8"\): refused/);
   });
 
   it('a gated GGUF repository: the token rides on the range requests', async () => {
