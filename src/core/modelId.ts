@@ -37,6 +37,12 @@ export interface ModelIdMatch {
   start: number;
   end: number;
   context: ModelIdContext;
+  /**
+   * A quantisation tag written right after the id (`llama-server -hf org/name:Q4_K_M`, llama.cpp common/arg.cpp
+   * `-hf <user>/<model>[:quant]`; `ollama run hf.co/org/name:Q4_K_M`): it names a GGUF in the repo, not a
+   * revision. Not part of [start, end): the range stays the id's.
+   */
+  quant?: string;
 }
 
 /** A model given on a command line or in an input box: `org/name` or `org/name@revision`. */
@@ -120,6 +126,45 @@ const STRONG_BEFORE = [
 // An import or require: what follows is a module path.
 const IMPORT_BEFORE = /(?:(?:^|[^\w.$])(?:from|import)\s+|(?:require|import)\s*\(\s*)$/;
 
+// transformers.js `pipeline('task', 'Xenova/name')` (huggingface/transformers.js src/pipelines.js: the model is
+// the second argument) and transformers' `pipeline("task", "org/name")` positional form.
+const PIPELINE_SECOND = /\bpipeline\s*\(\s*["'`][\w-]+["'`]\s*,\s*$/;
+
+// Where an `org/name` is a container image, never a model: Dockerfile `FROM [--platform=..] image`, a compose or
+// Kubernetes `image:` key, any argument on a `docker run|pull|push|create|tag|save` / `podman ...` line that is
+// not after a model flag (`docker run vllm/vllm-openai --model org/name`: the image is refused, the model kept).
+const IMAGE_BEFORE = [
+  /(?:^|\s)FROM\s+(?:--platform=\S+\s+)?$/i,
+  /(?:^|[^\w-])["']?image(?:[-_]name)?["']?\s*[:=]\s*$/i,
+  /(?:^|[\s;&|`(])(?:docker|podman|nerdctl)\s+(?:(?:image|container)\s+)?(?:run|pull|push|create|tag|save|inspect|rmi)\b/,
+];
+
+// A GitHub Actions step (`uses: actions/checkout@v4`, docs.github.com workflow syntax `jobs.<id>.steps[*].uses`):
+// `owner/repo@ref` of an action, never a model.
+const USES_BEFORE = /(?:^|[\s-])uses\s*:\s*$/;
+
+// A C/C++/Objective-C include (`#include <sys/types.h>`, `#import <Foundation/Foundation.h>`).
+const INCLUDE_BEFORE = /#\s*(?:include|import)\s*[<"]?$/;
+
+// First path segments that are folders of a source tree or a system, not Hub namespaces; outside a model flag or
+// key, `src/models`, `torch/nn`, `usr/lib` are paths or module names. (A real org of that name still resolves
+// after `--model`, `from_pretrained(` ... where the context is strong.)
+const PATH_ROOTS = new Set([
+  'src', 'lib', 'libs', 'test', 'tests', 'spec', 'docs', 'doc', 'data', 'dataset', 'datasets', 'model', 'models', 'scripts', 'script', 'bin',
+  'build', 'dist', 'out', 'output', 'outputs', 'config', 'configs', 'conf', 'assets', 'static', 'public', 'app', 'apps', 'pkg', 'cmd',
+  'internal', 'vendor', 'node_modules', 'include', 'sys', 'usr', 'etc', 'var', 'tmp', 'home', 'opt', 'mnt', 'dev', 'proc', 'examples',
+  'example', 'utils', 'util', 'tools', 'runs', 'logs', 'checkpoints', 'ckpt', 'weights', 'cache', 'torch', 'tensorflow', 'tf', 'jax',
+  'numpy', 'np', 'os', 'refs', 'origin', 'upstream', 'heads', 'tags', 'features', 'feature', 'fix', 'bugfix', 'hotfix', 'release',
+  // OCI platforms (`--platform=linux/amd64`, `linux/arm64/v8`).
+  'linux', 'darwin', 'windows', 'freebsd',
+]);
+
+// Words joined by a slash in prose and units: `and/or`, `km/h`, `TCP/IP`, `I/O`, `w/o`, `n/a`, `tokens/s`.
+function isWordPair(org: string, name: string): boolean {
+  if (!/^[A-Za-z]+$/.test(org) || !/^[A-Za-z]+$/.test(name)) return false;
+  return name.length === 1 || (org.length <= 3 && name.length <= 3);
+}
+
 /** Where the revision written near an id sits: `revision="x"`, `revision: x`, `--revision x`. */
 const REVISION_NEAR = /(?:--revision(?:\s+|=)|\brevision["']?\s*[:=]\s*)\\?["']?([\w.][\w.\-/]*[\w])/;
 
@@ -138,7 +183,8 @@ export function findModelIds(text: string, info: ModelIdTextInfo = {}): ModelIdM
     if (!isValidRepoId(id)) continue;
     const end = start + m[0].length;
     // A longer path after the id (`/raw/...` handled above): anything but a revision tail is still the model page.
-    out.push({ id, ...(m[2] ? { revision: m[2] } : {}), start, end, context: 'url' });
+    const tag = text[end] === ':' ? QUANT_TAG.exec(text.slice(end))?.[1] : undefined;
+    out.push({ id, ...(m[2] ? { revision: m[2] } : {}), start, end, context: 'url', ...(tag !== undefined ? { quant: tag } : {}) });
     taken.push([start, end]);
   }
   for (const m of text.matchAll(CANDIDATE)) {
@@ -189,7 +235,10 @@ function classify(text: string, written: string, start: number, end: number, pro
   // An escaped quote closes a string inside a string (notebook JSON: `from_pretrained(\"org/name\")`).
   if (/[\w/:]/.test(after) && after !== ':') return undefined;
   if (after === '\\' && !/["']/.test(text[end + 1] ?? '')) return undefined;
-  if ((after === '.' || after === '-') && /\w/.test(text[end + 1] ?? '')) return undefined;
+  // A name cannot end in `-` or `.` (validate_repo_id): `org/a-` or `"org/a."` as written is no id, and not `org/a`.
+  // A `.` followed by a space or the end of the text is a sentence's full stop.
+  if (after === '-') return undefined;
+  if (after === '.' && /[\w.\-"'`]/.test(text[end + 1] ?? '')) return undefined;
   const [org, name] = id.split('/') as [string, string];
   if (!/[A-Za-z]/.test(id)) return undefined;
   if (FILE_EXT.test(name)) return undefined;
@@ -199,16 +248,45 @@ function classify(text: string, written: string, start: number, end: number, pro
   const quoted = quote !== null && closesQuote(text, end, quote[0].slice(-1));
   if (quote) head = head.slice(0, head.length - quote[0].length);
   if (quoted && IMPORT_BEFORE.test(head)) return undefined;
-  const strong = STRONG_BEFORE.some((re) => re.test(head));
+  if (INCLUDE_BEFORE.test(head)) return undefined;
+  const strong = STRONG_BEFORE.some((re) => re.test(head)) || (quoted && PIPELINE_SECOND.test(head)) || listItemUnderModelKey(text, lineStart, head);
   // `org/name:tag` is llama.cpp's `-hf repo:quant` (common/arg.cpp) and Ollama's `hf.co/org/name:tag` after a
   // model flag; anywhere else a `:` after a/b is a docker image tag, a URL port or a drive: not an id.
-  if (after === ':' && !(strong && /^:[\w.-]+(?![\w/:])/.test(text.slice(end)))) return undefined;
-  if (!strong && MIME_TOP.has(org.toLowerCase())) return undefined;
+  const tag = after === ':' ? QUANT_TAG.exec(text.slice(end))?.[1] : undefined;
+  if (after === ':' && !(strong && tag !== undefined)) return undefined;
+  if (!strong) {
+    if (MIME_TOP.has(org.toLowerCase())) return undefined;
+    if (USES_BEFORE.test(head) || IMAGE_BEFORE.some((re) => re.test(head))) return undefined;
+    if (PATH_ROOTS.has(org.toLowerCase())) return undefined;
+    // Only bare text: a quoted "a/b" in code is written on purpose.
+    if (!quoted && isWordPair(org, name)) return undefined;
+  }
   const context: ModelIdContext = strong ? 'strong' : quoted ? 'string' : 'prose';
   // In Markdown and plain text, a quoted a/b is still prose unless it is a code span.
   const finalContext: ModelIdContext = context === 'string' && prose && quote?.[0].slice(-1) !== '`' ? 'prose' : context;
   if (revision === undefined) revision = revisionNear(text, end);
-  return { id, ...(revision !== undefined ? { revision } : {}), start, end, context: finalContext };
+  return { id, ...(revision !== undefined ? { revision } : {}), start, end, context: finalContext, ...(tag !== undefined ? { quant: tag } : {}) };
+}
+
+// A quantisation tag after `:` (llama.cpp `-hf org/name:Q4_K_M`, Ollama `hf.co/org/name:IQ3_M`): letters, digits,
+// `_`, `.`, `-`, and not followed by more of a path or a port (`:8080/`).
+const QUANT_TAG = /^:([A-Za-z0-9][\w.-]{0,63})(?![\w/:.-])/;
+
+// A YAML list item (`- org/name`) under a model key (`base_model:` in a model card's front matter, huggingface_hub
+// ModelCardData: `base_model` may be a list), looked for over at most 8 lines up, through sibling items only.
+const YAML_ITEM = /^\s*-\s*$/;
+const MODEL_LIST_KEY = /^\s*["']?(?:[\w-]*model(?:[-_](?:id|name|path|repo|name[-_]or[-_]path))?s?|pretrained_model_name_or_path|repo[-_]ids?)["']?\s*:\s*$/i;
+function listItemUnderModelKey(text: string, lineStart: number, head: string): boolean {
+  if (!YAML_ITEM.test(head.replace(/["']$/, ''))) return false;
+  let end = lineStart - 1;
+  for (let k = 0; k < 8 && end > 0; k++) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end);
+    if (MODEL_LIST_KEY.test(line)) return true;
+    if (!/^\s*-\s/.test(line)) return false;
+    end = start - 1;
+  }
+  return false;
 }
 
 function closesQuote(text: string, end: number, q: string): boolean {

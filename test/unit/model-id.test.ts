@@ -50,7 +50,7 @@ describe('Python', () => {
       'deepseek-ai/DeepSeek-V3 strong',
       'google/gemma-3-27b-it@main strong',
       'Qwen/Qwen2.5-7B-Instruct string',
-      'os/path prose',
+      // `os/path` in the comment: `os` is a module / folder name (PATH_ROOTS), not a namespace.
     ]);
   });
   it('ranges cover the id as written', () => {
@@ -79,8 +79,8 @@ describe('shell and Dockerfile', () => {
       'ggml-org/gemma-3-1b-it-GGUF strong',
       'openai/gpt-oss-20b strong',
       'deepseek-ai/DeepSeek-V3 strong',
-      // Bare words in code are prose: answered only from a cache, never fetched.
-      'out/a prose',
+      // Bare words in code are prose: answered only from a cache, never fetched. `out/a` is a folder (`out` is a
+      // path root), refused outright.
       'vllm/benchmarks prose',
       // A docker image is `org/name:tag` too: the tag's `:` ends the id, so it is not even a candidate.
       'mistralai/Mistral-7B-v0.1 strong',
@@ -95,7 +95,7 @@ describe('shell and Dockerfile', () => {
 describe('YAML, TOML, JSON', () => {
   it('model: keys, quoted or not, with a revision key', () => {
     const yaml = ['model: mistralai/Mistral-Small-24B', 'base_model: "meta-llama/Llama-3.2-1B"', 'revision: v2', 'tokenizer_name: google/gemma-2b', 'output_dir: runs/exp1', 'content_type: application/json'].join('\n');
-    assert.deepEqual(ids(yaml, { languageId: 'yaml' }), ['mistralai/Mistral-Small-24B strong', 'meta-llama/Llama-3.2-1B@v2 strong', 'google/gemma-2b strong', 'runs/exp1 prose']);
+    assert.deepEqual(ids(yaml, { languageId: 'yaml' }), ['mistralai/Mistral-Small-24B strong', 'meta-llama/Llama-3.2-1B@v2 strong', 'google/gemma-2b strong']);
   });
   it('TOML and JSON keys', () => {
     assert.deepEqual(ids('[server]\nmodel = "Qwen/Qwen3-8B"\n', { languageId: 'toml' }), ['Qwen/Qwen3-8B strong']);
@@ -136,7 +136,7 @@ describe('Markdown and prose', () => {
       'mistralai/Mistral-7B-v0.1 strong',
       'google/gemma-3-4b-it string',
       'Input/output prose',
-      'TCP/IP prose',
+      // TCP/IP: two words of at most 3 letters joined by a slash (and/or, km/h, I/O): never an id in bare text.
       'Qwen/Qwen2.5-7B prose',
     ]);
   });
@@ -180,5 +180,88 @@ describe('local model paths where a model is expected', () => {
     assert.equal(at('cat ./models/llama/config.json', 'models'), undefined);
     assert.equal(at('output_dir: ./runs', 'runs'), undefined);
     assert.equal(at('--model https://example.com/x/y', 'example'), undefined);
+  });
+});
+
+describe('snippets people write (recall)', () => {
+  // Each line names one model; the expected id, context, revision and quant tag are read off the line by hand.
+  const cases: [string, string, string][] = [
+    ['python', 'tok = AutoTokenizer.from_pretrained("meta-llama/Llama-3.1-8B-Instruct", revision="main")', 'meta-llama/Llama-3.1-8B-Instruct@main strong'],
+    ['python', 'pipe = pipeline("text-generation", model="Qwen/Qwen2.5-7B-Instruct")', 'Qwen/Qwen2.5-7B-Instruct strong'],
+    ['python', 'pipe = pipeline("text-generation", "Qwen/Qwen2.5-7B-Instruct")', 'Qwen/Qwen2.5-7B-Instruct strong'],
+    ['python', 'llm = LLM(model="mistralai/Mistral-7B-Instruct-v0.3")', 'mistralai/Mistral-7B-Instruct-v0.3 strong'],
+    ['python', 'm = SentenceTransformer("sentence-transformers/all-MiniLM-L6-v2")', 'sentence-transformers/all-MiniLM-L6-v2 strong'],
+    ['python', 'hf_hub_download(repo_id="google/gemma-2-2b", filename="config.json")', 'google/gemma-2-2b strong'],
+    ['python', 'snapshot_download("openai/gpt-oss-20b")', 'openai/gpt-oss-20b strong'],
+    ['shellscript', 'huggingface-cli download Qwen/Qwen3-8B', 'Qwen/Qwen3-8B strong'],
+    ['shellscript', 'hf download Qwen/Qwen3-8B --include "*.json" --revision v1.1', 'Qwen/Qwen3-8B@v1.1 strong'],
+    ['shellscript', 'vllm serve Qwen/Qwen3-32B --tensor-parallel-size 2', 'Qwen/Qwen3-32B strong'],
+    ['shellscript', 'python -m sglang.launch_server --model-path Qwen/Qwen3-8B', 'Qwen/Qwen3-8B strong'],
+    ['shellscript', 'llama-server -hf ggml-org/gemma-3-1b-it-GGUF:Q4_K_M', 'ggml-org/gemma-3-1b-it-GGUF :Q4_K_M strong'],
+    ['shellscript', 'ollama run hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:IQ3_M', 'bartowski/Llama-3.2-1B-Instruct-GGUF :IQ3_M url'],
+    ['yaml', 'model_name_or_path: Qwen/Qwen2.5-0.5B', 'Qwen/Qwen2.5-0.5B strong'],
+    ['markdown', '---\nlicense: apache-2.0\nbase_model: Qwen/Qwen2.5-7B\n---', 'Qwen/Qwen2.5-7B strong'],
+    ['toml', '[serve]\nmodel_name = "Qwen/Qwen3-8B"', 'Qwen/Qwen3-8B strong'],
+    ['dotenv', 'MODEL=meta-llama/Llama-3.2-1B', 'meta-llama/Llama-3.2-1B strong'],
+    ['markdown', 'See https://huggingface.co/Qwen/Qwen3-8B/blob/main/config.json', 'Qwen/Qwen3-8B@main url'],
+    ['markdown', 'Mirror: hf.co/Qwen/Qwen3-8B', 'Qwen/Qwen3-8B url'],
+    ['javascript', "const p = await pipeline('sentiment-analysis', 'Xenova/distilbert-base-uncased-finetuned-sst-2-english');", 'Xenova/distilbert-base-uncased-finetuned-sst-2-english strong'],
+  ];
+  for (const [languageId, text, want] of cases) {
+    it(text.split('\n').pop()!, () => {
+      const got = findModelIds(text, { languageId }).map((m) => `${m.id}${m.revision ? `@${m.revision}` : ''}${m.quant ? ` :${m.quant}` : ''} ${m.context}`);
+      assert.deepEqual(got, [want]);
+    });
+  }
+  it('base_model as a YAML list in a model card: each item', () => {
+    const card = ['---', 'base_model:', '- Qwen/Qwen2.5-7B', '- meta-llama/Llama-3.1-8B', 'tags:', '- text/generation', '---'].join('\n');
+    // The two items under base_model are models; `text/generation` under `tags:` is not (text/ is a MIME top).
+    assert.deepEqual(ids(card, { languageId: 'markdown' }), ['Qwen/Qwen2.5-7B strong', 'meta-llama/Llama-3.1-8B strong']);
+  });
+  it('docker run IMAGE --model ID: the image refused, the model kept', () => {
+    const line = 'docker run --gpus all -p 8000:8000 vllm/vllm-openai --model Qwen/Qwen3-8B';
+    assert.deepEqual(ids(line, { languageId: 'shellscript' }), ['Qwen/Qwen3-8B strong']);
+  });
+});
+
+describe('look-alikes (precision)', () => {
+  const none: [string, string][] = [
+    ['yaml', 'image: vllm/vllm-openai:latest'],
+    ['yaml', '    image: vllm/vllm-openai'],
+    ['shellscript', 'docker pull vllm/vllm-openai'],
+    ['dockerfile', 'FROM nvidia/cuda:12.4.1-devel-ubuntu22.04'],
+    ['dockerfile', 'FROM --platform=linux/amd64 nvidia/cuda'],
+    ['yaml', '      - uses: actions/checkout@v4'],
+    ['yaml', '      - uses: "actions/setup-node@v4"'],
+    ['python', 'path = "src/models"'],
+    ['python', 'import torch.nn  # see torch/nn'],
+    ['json', '{ "devDependencies": { "@types/node": "^20" } }'],
+    ['python', 'headers = {"Content-Type": "application/json"}'],
+    ['shellscript', 'git clone https://github.com/vllm-project/vllm'],
+    ['markdown', 'Code at github.com/huggingface/transformers.'],
+    ['cpp', '#include <sys/types.h>'],
+    ['objective-c', '#import <Foundation/Foundation>'],
+    ['markdown', 'Released 2024/05, at 1/2 the cost, 60 km/h, and/or TCP/IP, 20 tokens/s.'],
+    // Names that end in `-` or `.` are not ids (validate_repo_id), nor is the part before the `-`.
+    ['python', 'model_id = "org/name-"'],
+    ['python', 'model_id = "org/name."'],
+    ['python', 'model_id = "org/a--b"'],
+    ['python', 'model_id = "org/a..b"'],
+    ['python', 'model_id = "-org/name"'],
+    // 97 characters: 3 + 1 + 93 ... one over the limit of 96.
+    ['python', `model_id = "abc/${'x'.repeat(93)}"`],
+  ];
+  for (const [languageId, text] of none) {
+    it(text, () => assert.deepEqual(ids(text, { languageId }), []));
+  }
+  it('96 characters is still an id', () => {
+    // 2 + 1 + 93 = 96.
+    assert.deepEqual(ids(`model_id = "ab/${'x'.repeat(93)}"`, { languageId: 'python' }), [`ab/${'x'.repeat(93)} strong`]);
+  });
+  it('a real org named like a folder still resolves where the context is strong', () => {
+    assert.deepEqual(ids('vllm serve models/llama-3', { languageId: 'shellscript' }), ['models/llama-3 strong']);
+  });
+  it('a port or a path after the colon is no quant tag', () => {
+    assert.deepEqual(ids('--model org/name:8080/x', { languageId: 'shellscript' }), []);
   });
 });
