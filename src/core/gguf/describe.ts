@@ -177,6 +177,12 @@ function slidingLayers(m: Meta, n: number, notes: string[]): { swa: boolean[]; w
     if (declared) notes.push(`${windowKey} = ${declared}, but llama.cpp's ${m.arch} loader does not read it: every layer keeps the full context.`);
     return undefined;
   }
+  // An architecture KV Lens knows to have no window in llama.cpp (load_hparams reads neither key for it: llama,
+  // qwen2, mistral3 ...): a pattern in the file is ignored there, so it is here, and said.
+  if (!rule && PLAIN.has(m.arch)) {
+    notes.push(`${patternKey}${declared ? ` and ${windowKey} = ${declared}` : ''} are in the file, but llama.cpp's ${m.arch} loader reads neither: every layer keeps the full context.`);
+    return undefined;
+  }
   // exaone4: only the 64-layer model gets the pattern; llama.cpp leaves the others without sliding layers.
   if (rule?.layers !== undefined && rule.layers !== n && patternRaw === undefined) {
     if (declared) notes.push(`${windowKey} = ${declared}, but llama.cpp's ${m.arch} loader sets sliding layers only for ${rule.layers} layers: every layer keeps the full context.`);
@@ -194,14 +200,18 @@ function slidingLayers(m: Meta, n: number, notes: string[]): { swa: boolean[]; w
   const from = [...(declared !== undefined && !rule?.fixedWindow ? [windowKey] : [])];
   let swa: boolean[];
   if (Array.isArray(patternRaw)) {
-    // A per-layer bool array (gemma3n / lfm2 / gemma-4 style): true = sliding.
+    // A per-layer array (gemma3n / lfm2 / gemma-4 style): true = sliding. gguf-py's add_sliding_window_pattern
+    // writes a list as given, so a converter that passes HF's 0/1 `hybrid_layer_pattern` (MiMo-V2) stores
+    // integers (GGUFValueType.get_type(int) is INT32): 1 = sliding, 0 = full, as that converter means it.
     m.reads.used.add(patternKey);
     if (patternRaw.length !== n) throw new GgufModelError(`${patternKey} holds ${patternRaw.length} values; llama.cpp requires one per layer (${n})`);
     swa = patternRaw.map((v, i) => {
-      if (typeof v !== 'boolean') throw new GgufModelError(`${patternKey}[${i}] is ${shown(v)}, not a bool`);
-      return v;
+      if (typeof v === 'boolean') return v;
+      if (v === 0 || v === 1 || v === 0n || v === 1n) return v === 1 || v === 1n;
+      throw new GgufModelError(`${patternKey}[${i}] is ${shown(v)}, not a bool (or 0 / 1)`);
     });
     from.push(patternKey);
+    notes.push(`Sliding-window layout from ${patternKey} (one value per layer): ${swa.filter(Boolean).length} of ${n} layers hold ${window} tokens.`);
   } else {
     const period = patternRaw !== undefined ? m.int(patternKey, MAX_LAYERS, false)! : rule!.period;
     if (patternRaw !== undefined) from.push(patternKey);
@@ -270,11 +280,17 @@ export function describeGguf(h: GgufHeader): GgufDescription {
     recurrent = Array.from({ length: nLayer }, (_, i) => (i + 1) % interval !== 0);
     notes.push(`qwen3next: every ${interval}th layer is full attention, the others gated delta-net (fixed state)${m.has(m.k('full_attention_interval')) ? '' : "; the interval 4 is built into llama.cpp's loader"}.`);
   }
-  if (arch === 'falcon-h1') {
-    known = false;
-    notes.push('falcon-h1 runs attention and an SSM side by side in every layer: the attention cache is counted, the SSM state is not.');
-  }
   const stateOf = recurrent.some(Boolean) ? recurrentState(m, nEmbd) : undefined;
+  if (arch === 'falcon-h1') {
+    // src/llama-model.cpp create_memory: for LLM_ARCH_FALCON_H1 both layer filters return true, so every layer
+    // has a KV cache AND a recurrent state; KV Lens's layers are one or the other, so the state is given here.
+    known = false;
+    const side = recurrentState(m, nEmbd);
+    notes.push(
+      `falcon-h1 runs attention and an SSM side by side in every layer (llama.cpp's hybrid memory keeps both): the attention cache is counted; ` +
+        `the SSM state is not, and adds ${side.what} = ${side.elements} f32 values per layer per sequence (${nLayer} x ${side.elements} x 4 = ${nLayer * side.elements * 4} bytes per sequence).`,
+    );
+  }
 
   // MLA (deepseek2 and the models converted to it: Kimi-K2, DeepSeek-V3 ...): since the MLA conversion writes
   // key_length_mla / value_length_mla, key_length is kv_lora_rank + rope dims with one KV head, and llama.cpp
@@ -388,8 +404,9 @@ export function describeGguf(h: GgufHeader): GgufDescription {
   if (!known) {
     const used = [...m.reads.used].sort();
     const missing = [...m.reads.missing].sort();
+    const applied = sliding ? ` The file's own ${sliding.from.join(' and ')} set the sliding layers, as written (no built-in default).` : '';
     notes.unshift(
-      `Architecture ${JSON.stringify(arch)} is not one KV Lens knows llama.cpp's layer rules for: each layer was sized from ${kvKey} x key/value length alone (no sliding window, recurrent or MLA rule applied). ` +
+      `Architecture ${JSON.stringify(arch)} is not one KV Lens knows llama.cpp's layer rules for: each layer was sized from ${kvKey} x key/value length alone (no built-in sliding-window, recurrent or MLA rule applied).${applied} ` +
         `Keys used: ${used.join(', ')}.${missing.length ? ` Keys looked for and missing: ${missing.join(', ')}.` : ''}`,
     );
   }

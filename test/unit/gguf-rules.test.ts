@@ -1,0 +1,78 @@
+/**
+ * llama.cpp's per-architecture layer rules on GGUF metadata (src/core/gguf/describe.ts), for the cases the
+ * reader's own tests do not reach: per-layer sliding-window patterns written as 0/1 integers, a pattern in the file
+ * of an architecture whose loader ignores it, and falcon-h1's attention + SSM in every layer. Headers are built in
+ * memory (describeGguf is pure); every expected figure is worked out by hand in a comment beside it.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { describeGguf, GgufModelError } from '../../src/core/gguf/describe';
+import type { GgufHeader } from '../../src/core/gguf/header';
+
+const header = (metadata: GgufHeader['metadata']): GgufHeader => ({ file: 'x.gguf', version: 3, metadata, tensors: [], shards: 1 });
+
+describe('sliding-window patterns as the file writes them', () => {
+  test('a per-layer 0/1 integer array (gguf-py writes a Python int list as INT32): 1 = sliding', () => {
+    // MiMo-V2-Flash's converter passes hybrid_layer_pattern (ints) to add_sliding_window_pattern; "mimo2" is not an
+    // architecture KV Lens has built-in rules for, so only the file's own keys decide, and the note says so.
+    const d = describeGguf(header({
+      'general.architecture': 'mimo2', 'mimo2.block_count': 4, 'mimo2.embedding_length': 1024, 'mimo2.context_length': 32768,
+      'mimo2.attention.head_count': 8, 'mimo2.attention.head_count_kv': 2, 'mimo2.attention.key_length': 128, 'mimo2.attention.value_length': 128,
+      'mimo2.attention.sliding_window': 128, 'mimo2.attention.sliding_window_pattern': [0, 1, 1, 1],
+    }));
+    assert.deepEqual(d.model.layers.map((l) => `${l.kind}${l.window ?? ''}`), ['full', 'sliding128', 'sliding128', 'sliding128']);
+    assert.equal(d.known, false);
+    assert.match(d.model.notes[0]!, /not one KV Lens knows/);
+    assert.match(d.model.notes[0]!, /mimo2\.attention\.sliding_window_pattern/);
+    assert.ok(d.keysUsed.includes('mimo2.attention.sliding_window_pattern'));
+  });
+  test('bigint 0n / 1n and bools are read the same way', () => {
+    const d = describeGguf(header({
+      'general.architecture': 'gemma3n', 'gemma3n.block_count': 2, 'gemma3n.embedding_length': 512, 'gemma3n.context_length': 4096,
+      'gemma3n.attention.head_count': 2, 'gemma3n.attention.head_count_kv': 1, 'gemma3n.attention.sliding_window': 512,
+      'gemma3n.attention.sliding_window_pattern': [1n, false],
+    }));
+    assert.deepEqual(d.model.layers.map((l) => l.kind), ['sliding', 'full']);
+  });
+  test('any other value in the array is refused, naming the key and the index', () => {
+    assert.throws(
+      () => describeGguf(header({
+        'general.architecture': 'mimo2', 'mimo2.block_count': 2, 'mimo2.embedding_length': 256, 'mimo2.attention.head_count': 2,
+        'mimo2.attention.sliding_window': 64, 'mimo2.attention.sliding_window_pattern': [1, 2],
+      })),
+      (e: unknown) => e instanceof GgufModelError && /mimo2\.attention\.sliding_window_pattern\[1\] is 2/.test(e.message),
+    );
+  });
+  test('an architecture whose llama.cpp loader reads no window (qwen2) ignores a pattern in the file, and says so', () => {
+    // src/llama-model.cpp load_hparams, case LLM_ARCH_QWEN2: reads pooling type and rms eps only.
+    const d = describeGguf(header({
+      'general.architecture': 'qwen2', 'qwen2.block_count': 4, 'qwen2.embedding_length': 896, 'qwen2.context_length': 32768,
+      'qwen2.attention.head_count': 14, 'qwen2.attention.head_count_kv': 2, 'qwen2.attention.sliding_window': 4096,
+      'qwen2.attention.sliding_window_pattern': 2,
+    }));
+    assert.deepEqual(d.model.layers.map((l) => l.kind), ['full', 'full', 'full', 'full']);
+    assert.equal(d.known, true);
+    assert.ok(d.model.notes.some((n) => /qwen2 loader reads neither/.test(n)));
+    // key_length absent: 896 / 14 = 64 (load_hparams: n_embd / n_head(0)).
+    assert.equal(d.model.attention.headDimK.value, 64);
+  });
+});
+
+describe('falcon-h1: attention and SSM in every layer', () => {
+  test('the attention cache is in the layers; the SSM state is given in a note, computed', () => {
+    // Falcon-H1-0.5B-like numbers: n_embd 1024, d_conv 4, d_inner 1536, d_state 128, n_group 1, 2 layers.
+    // conv state = (d_conv - 1) x (d_inner + 2 x n_group x d_state) = 3 x (1536 + 256) = 5376;
+    // SSM state = d_state x d_inner = 128 x 1536 = 196608; per layer 5376 + 196608 = 201984 f32;
+    // per sequence 2 layers x 201984 x 4 bytes = 1615872 bytes.
+    const d = describeGguf(header({
+      'general.architecture': 'falcon-h1', 'falcon-h1.block_count': 2, 'falcon-h1.embedding_length': 1024, 'falcon-h1.context_length': 16384,
+      'falcon-h1.attention.head_count': 8, 'falcon-h1.attention.head_count_kv': 2, 'falcon-h1.attention.key_length': 64, 'falcon-h1.attention.value_length': 64,
+      'falcon-h1.ssm.conv_kernel': 4, 'falcon-h1.ssm.inner_size': 1536, 'falcon-h1.ssm.state_size': 128, 'falcon-h1.ssm.group_count': 1,
+    }));
+    assert.deepEqual(d.model.layers.map((l) => [l.kind, l.kvHeads, l.headDimK]), [['full', 2, 64], ['full', 2, 64]]);
+    const note = d.model.notes.find((n) => n.startsWith('falcon-h1'));
+    assert.ok(note);
+    assert.match(note, /= 201984 f32 values per layer per sequence/);
+    assert.match(note, /2 x 201984 x 4 = 1615872 bytes per sequence/);
+  });
+});
