@@ -87,7 +87,7 @@ export function engineEstimate(engine: EngineId, model: ModelDescription, op: Op
       assumptions.push(reserveNote(reserve, maxNumBatchedTokens));
       const available = Math.max(0, gpu * util - weightsPerGpu - reserve);
       const pool = vllmPool(layout, available, context);
-      pools.forEach((p) => { p.tokens = pool.tokens; p.bytes = pool.numBlocks * layout.pageBytes * layout.groups[0]!.layers; });
+      pools.forEach((p, i) => { p.tokens = pool.tokens; p.bytes = pool.numBlocks * layout.pageBytes * (layout.uniformType ? 1 : layout.groups[i]!.layers); });
       est.kvBytesPerGpu = pool.bytes;
       est.poolTokens = pool.tokens;
       est.maxConcurrency = pool.maxConcurrency;

@@ -4,18 +4,30 @@
  * Rules, from vllm-project/vllm (0.10-0.17; where a rule changed, both are named):
  * - `vllm/v1/kv_cache_interface.py`: one spec per attention layer. FullAttentionSpec / SlidingWindowSpec /
  *   ChunkedLocalAttentionSpec page = block_size x num_kv_heads x (head_size_k + head_size_v) x dtype bytes;
- *   MLAAttentionSpec page = block_size x (kv_lora_rank + qk_rope_head_dim) x bytes (one latent, no V); MambaSpec
- *   page = the state's bytes (padded, see below). Blocks one request needs (`max_memory_usage_bytes`): full
- *   cdiv(max_model_len, block); sliding cdiv(min(window - 1 + max_num_batched_tokens, max_model_len), block) + 1;
- *   chunked cdiv(min(chunk + max_num_batched_tokens, max_model_len), block); Mamba 1.
+ *   MLAAttentionSpec (`real_page_size_bytes`) page = block_size x (kv_lora_rank + qk_rope_head_dim) x bytes (one
+ *   latent, no V), or block_size x 656 for the `fp8_ds_mla` format; MambaSpec page = the state's bytes (padded,
+ *   see below). Blocks one request needs (`max_memory_usage_bytes`): full cdiv(max_model_len, block); sliding
+ *   cdiv(min(window - 1 + max_num_batched_tokens, max_model_len), block) + 1; chunked cdiv(min(chunk +
+ *   max_num_batched_tokens, max_model_len), block); Mamba 1.
+ * - `vllm/model_executor/models/deepseek_v2.py` (DeepseekV32IndexerCache): the sparse indexer of DeepSeek-V3.2 /
+ *   GLM-5 is a layer of its own, an MLAAttentionSpec of head_size = index_head_dim + index_head_dim // 128 x 4
+ *   (fp8 keys + one fp32 scale per 128) in uint8: 132 B per token for index_head_dim 128, whatever the cache
+ *   dtype. `vllm/model_executor/models/config.py` (DeepseekV32ForCausalLM): an fp8 cache becomes `fp8_ds_mla`.
  * - `vllm/config/model.py` (`get_num_kv_heads`): KV heads per GPU = max(1, kv_heads // tp).
- * - `vllm/v1/core/kv_cache_utils.py`: all layers one spec -> one cache group; otherwise layers are grouped by
- *   spec, `group_size` = the fewest layers of any spec (the most when the most < 1.25 x the fewest), each spec
- *   split into cdiv(layers, group_size) groups; `num_blocks = available // page_size // group_size`
- *   (`get_num_blocks`); "GPU KV cache size" = num_blocks // len(groups) x min block size (tokens per group);
- *   "Maximum concurrency" = num_blocks / sum over groups of the blocks one request needs
- *   (`get_max_concurrency_for_kv_cache_config`). Page sizes of attention specs that differ are unified by
- *   raising the smaller pages' block size (`unify_kv_cache_spec_page_size`).
+ * - `vllm/v1/core/kv_cache_utils.py` (`get_kv_cache_groups`): all layers one spec -> one cache group of every
+ *   layer; all layers one *type* with different sizes (`UniformTypeKVCacheSpecs.is_uniform_type`: all full / MLA,
+ *   or all sliding of one window, or all chunked of one chunk) -> one group whose page is the sum of every layer's
+ *   page, `num_blocks = available // that sum` (`get_kv_cache_config_from_groups`); otherwise page sizes are
+ *   unified by raising the smaller pages' block size (`unify_kv_cache_spec_page_size`) and layers grouped by spec
+ *   (`_get_kv_cache_groups_uniform_page_size`): `group_size` = the fewest layers of any spec, the most when the
+ *   most < 1.5 x the fewest (1.25 in 2025 releases), each spec split into cdiv(layers, group_size) groups;
+ *   `num_blocks = available // page_size // group_size` (`get_num_blocks`), then `num_gpu_blocks_override` if
+ *   set (`may_override_num_blocks`). "GPU KV cache size" = num_blocks // len(groups) x min block size
+ *   (`_report_kv_cache_config`: tokens per group, x the context-parallel size when DCP / PCP > 1); "Maximum
+ *   concurrency" = num_blocks / cdiv(sum over groups of max_memory_usage_bytes, page)
+ *   (`get_max_concurrency_for_kv_cache_config`).
+ * - `vllm/platforms/cuda.py` (`check_and_update_config`): MLA models get block size 64 on FlashMLA /
+ *   FlashMLA-sparse, 128 on CUTLASS MLA ("Forcing kv cache block size to N for ... backend.").
  * - `vllm/model_executor/models/config.py` (HybridAttentionMambaModelConfig): with Mamba / linear-attention
  *   layers, attention block size = 16 x cdiv(mamba page, 16 x attention page of one token) when unset or smaller,
  *   and the Mamba page is padded to the attention page ("Padding mamba page size by x%").
@@ -39,6 +51,26 @@ export interface VllmSettings {
   blockSize?: number;
   /** Prefill chunk budget; default 2048 (8192 for the API server on GPUs of 70 GiB and more, vllm/engine/arg_utils.py). */
   maxNumBatchedTokens?: number;
+  /** The group-size heuristic's bound (kv_cache_utils.py): 1.5 on current main, 1.25 in 2025 releases. */
+  groupSizeSlack?: number;
+  /** --num-gpu-blocks-override: the pool's block count, whatever the memory. */
+  numGpuBlocksOverride?: number;
+  /** vLLM's cache_dtype string when it is a custom format (`fp8_ds_mla`: 656 B per token of an MLA layer). */
+  cacheDtypeStr?: string;
+  /**
+   * --disable-hybrid-kv-cache-manager (or vLLM's own choice: Llama-4 chunked attention while
+   * VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE was off by default, vllm/config/vllm.py): sliding and
+   * chunked layers become FullAttentionSpec and keep a full-length cache (`unify_hybrid_kv_cache_specs`).
+   */
+  disableHybrid?: boolean;
+}
+
+/** Bytes per token of DeepSeek-V3.2's `fp8_ds_mla` cache (kv_cache_interface.py, flashmla_sparse.py): 512 fp8 + 4 x fp32 scales + 64 bf16 rope. */
+export const FP8_DS_MLA_BYTES = 656;
+
+/** Bytes per token of one DeepseekV32IndexerCache layer: fp8 keys + one fp32 scale per 128 values (deepseek_v2.py). */
+export function vllmIndexerBytes(indexHeadDim: number): number {
+  return indexHeadDim + Math.floor(indexHeadDim / 128) * 4;
 }
 
 /** One kind of cache spec, with the layers that have it. */
@@ -69,6 +101,10 @@ export interface VllmLayout {
   pageBytes: number;
   /** The attention block size in force. */
   blockSize: number;
+  /** True for the UniformTypeKVCacheSpecs case: one group, `pageBytes` is the sum of every layer's page, groupSize 1. */
+  uniformType?: boolean;
+  /** The pool's block count from --num-gpu-blocks-override, when set. */
+  numGpuBlocksOverride?: number;
   /** Set when the Mamba rule raised the attention block size (the "Setting attention block size" line). */
   attentionBlockSizeRaised?: number;
   /** Percent the Mamba page was padded by (the "Padding mamba page size" line). */
@@ -90,20 +126,38 @@ export interface VllmPool {
   bytes: number;
 }
 
-function specOf(model: ModelDescription, l: LayerSpec, bytes: number, tp: number, stateBytes: number): Omit<VllmSpec, 'layers' | 'blockSize'> & { perToken: number } | undefined {
-  if (l.sharesCacheWith !== undefined || l.kind === 'none') return undefined;
+type RawSpec = Omit<VllmSpec, 'layers' | 'blockSize'> & { perToken: number };
+
+/** The specs one decoder layer registers (an MLA layer of a sparse model adds its indexer as a second layer). */
+function specsOf(l: LayerSpec, bytes: number, tp: number, stateBytes: number, cacheDtypeStr: string | undefined, disableHybrid: boolean): RawSpec[] {
+  if (l.sharesCacheWith !== undefined || l.kind === 'none') return [];
   if (l.kind === 'state') {
     const b = ((l.stateElements ?? 0) / tp) * (l.stateBytesPerElement ?? stateBytes);
-    return { kind: 'mamba', pageBytes: b, perToken: 0, key: `mamba|${b}` };
+    return [{ kind: 'mamba', pageBytes: b, perToken: 0, key: `mamba|${b}` }];
   }
   if (l.mlaLatent !== undefined) {
-    const perToken = (l.mlaLatent + (l.indexHeadDim ?? 0)) * bytes;
-    return { kind: 'mla', pageBytes: 0, perToken, key: `mla|${perToken}` };
+    // MLAAttentionSpec: num_kv_heads 1 (the latent is not split by TP), head_size = kv_lora_rank + rope.
+    const perToken = cacheDtypeStr === 'fp8_ds_mla' ? FP8_DS_MLA_BYTES : l.mlaLatent * bytes;
+    const out: RawSpec[] = [{ kind: 'mla', pageBytes: 0, perToken, key: `mla|${perToken}` }];
+    if (l.indexHeadDim) {
+      const ib = vllmIndexerBytes(l.indexHeadDim);
+      out.push({ kind: 'mla', pageBytes: 0, perToken: ib, key: `mla-indexer|${ib}` });
+    }
+    return out;
   }
   const heads = Math.max(1, Math.floor(l.kvHeads / tp));
   const perToken = heads * (l.headDimK + (l.sharedKv ? 0 : l.headDimV)) * bytes;
-  const kind = l.kind === 'sliding' ? 'sliding' : l.kind === 'chunked' ? 'chunked' : 'full';
-  return { kind, ...(kind !== 'full' ? { window: l.window } : {}), pageBytes: 0, perToken, key: `${kind}|${l.window ?? ''}|${perToken}` };
+  const kind = disableHybrid ? 'full' : l.kind === 'sliding' ? 'sliding' : l.kind === 'chunked' ? 'chunked' : 'full';
+  // A FullAttentionSpec that records its window is still a spec apart (dataclass equality), of the same type.
+  return [{ kind, ...(kind !== 'full' ? { window: l.window } : {}), pageBytes: 0, perToken, key: `${kind}|${l.window ?? ''}|${perToken}` }];
+}
+
+/** `UniformTypeKVCacheSpecs.is_uniform_type`: every spec full / MLA, or all sliding of one window, or all chunked of one chunk. */
+function uniformType(list: readonly { kind: VllmSpec['kind']; window?: number }[]): boolean {
+  if (!list.length || list.some((x) => x.kind === 'mamba')) return false;
+  const first = list[0]!;
+  if (first.kind === 'full' || first.kind === 'mla') return list.every((x) => x.kind === 'full' || x.kind === 'mla');
+  return list.every((x) => x.kind === first.kind && x.window === first.window);
 }
 
 /** The cache groups and page size vLLM builds for a model (no memory needed). */
@@ -114,17 +168,33 @@ export function vllmLayout(model: ModelDescription, s: VllmSettings): VllmLayout
   const bytes = KV_DTYPE_BYTES[kvDtype];
   const stateBytes = KV_DTYPE_BYTES[toKvDtype(model.dtype.value) ?? 'bf16'];
   const maxNumBatchedTokens = s.maxNumBatchedTokens ?? 2048;
-  const raw = new Map<string, Omit<VllmSpec, 'layers' | 'blockSize'> & { perToken: number; layers: number }>();
+  const raw = new Map<string, RawSpec & { layers: number }>();
   for (const l of model.layers) {
-    const sp = specOf(model, l, bytes, tp, stateBytes);
-    if (!sp) continue;
-    const e = raw.get(sp.key);
-    if (e) e.layers++;
-    else raw.set(sp.key, { ...sp, layers: 1 });
+    for (const sp of specsOf(l, bytes, tp, stateBytes, s.cacheDtypeStr, s.disableHybrid === true)) {
+      const e = raw.get(sp.key);
+      if (e) e.layers++;
+      else raw.set(sp.key, { ...sp, layers: 1 });
+    }
   }
   if (model.layers.some((l) => l.kind === 'compressed')) notes.push('Compressed (DeepSeek-V4) layers: vLLM\'s own cache for them is not modelled; sized as full attention.');
-  if (model.layers.some((l) => l.indexHeadDim)) notes.push('The sparse-attention indexer keys are counted in the MLA page (vLLM keeps them in a spec of their own).');
+  const indexer = model.layers.find((l) => l.indexHeadDim)?.indexHeadDim;
+  if (indexer) notes.push(`Sparse-attention indexer: a cache layer of its own per MLA layer, ${vllmIndexerBytes(indexer)} B per token (fp8 keys + scales, deepseek_v2.py).`);
+  if (s.disableHybrid && model.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) notes.push('Hybrid KV cache manager disabled: sliding / chunked layers keep a full-length cache.');
+  if (s.cacheDtypeStr === 'fp8_ds_mla') notes.push(`fp8_ds_mla cache: ${FP8_DS_MLA_BYTES} B per token per MLA layer.`);
   const list = [...raw.values()];
+  const slack = s.groupSizeSlack ?? 1.5;
+  const override = s.numGpuBlocksOverride !== undefined && s.numGpuBlocksOverride > 0 ? { numGpuBlocksOverride: Math.floor(s.numGpuBlocksOverride) } : {};
+
+  if (list.length > 1 && uniformType(list)) {
+    // UniformTypeKVCacheSpecs: one group of every layer, each layer its own page; a block is one page of each.
+    const blockSize = s.blockSize ?? 16;
+    const pageBytes = list.reduce((sum, x) => sum + x.perToken * blockSize * x.layers, 0);
+    const layers = list.reduce((n, x) => n + x.layers, 0);
+    const first = list[0]!;
+    const spec: VllmSpec = { kind: first.kind === 'mla' || list.some((x) => x.kind === 'mla') ? 'mla' : first.kind, ...(first.window !== undefined ? { window: first.window } : {}), layers, pageBytes, blockSize, key: 'uniform-type' };
+    notes.push(`Layers of one attention type with ${list.length} page sizes: one cache group, a block = one page of every layer (${pageBytes} B).`);
+    return { specs: [spec], groups: [{ spec, layers }], groupSize: 1, pageBytes, blockSize, uniformType: true, ...override, maxNumBatchedTokens, notes };
+  }
   const attention = list.filter((x) => x.kind !== 'mamba');
   const mamba = list.filter((x) => x.kind === 'mamba');
 
@@ -173,7 +243,7 @@ export function vllmLayout(model: ModelDescription, s: VllmSettings): VllmLayout
     const counts = specs.map((x) => x.layers);
     const min = Math.min(...counts);
     const max = Math.max(...counts);
-    groupSize = max < min * 1.25 ? max : min;
+    groupSize = max < min * slack ? max : min;
     for (const spec of specs) {
       const n = cdiv(spec.layers, groupSize);
       for (let i = 0; i < n; i++) groups.push({ spec, layers: Math.min(groupSize, spec.layers - i * groupSize) });
@@ -181,7 +251,7 @@ export function vllmLayout(model: ModelDescription, s: VllmSettings): VllmLayout
       if (padding) notes.push(`${padding} padding layers added to the ${spec.kind} groups (vLLM warns: up to ${((100 * padding) / spec.layers).toFixed(2)}% wasted).`);
     }
   }
-  return { specs, groups, groupSize, pageBytes: maxPage, blockSize, ...(attentionBlockSizeRaised !== undefined ? { attentionBlockSizeRaised } : {}), ...(mambaPaddingPct !== undefined ? { mambaPaddingPct } : {}), maxNumBatchedTokens, notes };
+  return { specs, groups, groupSize, pageBytes: maxPage, blockSize, ...(attentionBlockSizeRaised !== undefined ? { attentionBlockSizeRaised } : {}), ...(mambaPaddingPct !== undefined ? { mambaPaddingPct } : {}), ...override, maxNumBatchedTokens, notes };
 }
 
 /** Blocks one request of `maxModelLen` tokens takes in a group of this spec (`max_memory_usage_bytes` / page). */
@@ -203,7 +273,7 @@ export function vllmRequestBlocks(layout: VllmLayout, maxModelLen: number): numb
 /** The pool for `availableBytes` of KV memory (the "Available KV cache memory" line). */
 export function vllmPool(layout: VllmLayout, availableBytes: number, maxModelLen: number): VllmPool {
   const perBlock = layout.pageBytes * layout.groupSize;
-  const numBlocks = perBlock > 0 ? Math.max(0, Math.floor(Math.floor(availableBytes / layout.pageBytes) / layout.groupSize)) : 0;
+  const numBlocks = layout.numGpuBlocksOverride ?? (perBlock > 0 ? Math.max(0, Math.floor(Math.floor(availableBytes / layout.pageBytes) / layout.groupSize)) : 0);
   const minBlock = Math.min(...layout.groups.map((g) => g.spec.blockSize));
   const tokens = layout.groups.length ? Math.floor(numBlocks / layout.groups.length) * minBlock : 0;
   const blocksPerRequest = vllmRequestBlocks(layout, maxModelLen);

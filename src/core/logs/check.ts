@@ -136,7 +136,18 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const kvDtype = engineKvDtype(model, settings);
     const blockSize = numOf(settings.block_size);
     let maxNumBatchedTokens = numOf(settings.max_num_batched_tokens) ?? 2048;
-    const layoutAt = (t: number) => vllmLayout(model, { maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens: t });
+    // vllm/model_executor/models/config.py (DeepseekV32ForCausalLM): an fp8 cache of a sparse-MLA model is fp8_ds_mla.
+    const kvStr = typeof settings.kv_cache_dtype === 'string' ? settings.kv_cache_dtype : undefined;
+    const sparseMla = model.layers.some((l) => l.mlaLatent !== undefined && l.indexHeadDim);
+    const cacheDtypeStr = kvStr === 'fp8_ds_mla' || (sparseMla && kvStr?.startsWith('fp8')) ? 'fp8_ds_mla' : undefined;
+    const numGpuBlocksOverride = numOf(settings.num_gpu_blocks_override);
+    const layoutAt = (t: number) => vllmLayout(model, {
+      maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens: t,
+      ...(cacheDtypeStr ? { cacheDtypeStr } : {}), ...(numGpuBlocksOverride ? { numGpuBlocksOverride } : {}),
+      ...(bool(settings.disable_hybrid_kv_cache_manager) ? { disableHybrid: true } : {}),
+    });
+    // _report_kv_cache_config: with decode / prefill context parallelism the printed tokens are x pcp x dcp.
+    const cpWorld = numOf(settings.cp_world_size) ?? (numOf(settings.decode_context_parallel_size) ?? 1) * (numOf(settings.prefill_context_parallel_size) ?? 1);
     let layout = layoutAt(maxNumBatchedTokens);
     const concFig = su.figures.find((f) => f.name === 'max_concurrency');
     const availFig = su.figures.find((f) => f.name === 'available_kv_memory');
@@ -157,7 +168,8 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const avail = su.figures.find((f) => f.name === 'available_kv_memory');
     const v0 = settings.engine_version === 'V0' || su.figures.some((f) => f.name === 'gpu_blocks');
     if (v0) notes.push('vLLM V0: every attention layer keeps a full-length cache (no cache groups, no sliding-window saving).');
-    const poolAt = (gib: number) => vllmPool(layout, gib * GIB, maxModelLen);
+    // FullAttentionSpec.max_memory_usage_bytes: each context-parallel rank holds cdiv(max_model_len, pcp x dcp) tokens.
+    const poolAt = (gib: number) => vllmPool(layout, gib * GIB, cpWorld > 1 ? Math.ceil(maxModelLen / cpWorld) : maxModelLen);
     for (const f of su.figures) {
       switch (f.name) {
         case 'available_kv_memory':
@@ -185,14 +197,16 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
             push(f, null, 'V0 block count without V0 settings');
             break;
           }
-          if (!avail) {
+          if (!avail && !numGpuBlocksOverride) {
             push(f, null, 'the log prints no "Available KV cache memory" line to size the pool from');
             break;
           }
-          const pick = (p: ReturnType<typeof poolAt>) => (f.name === 'gpu_kv_cache_tokens' ? p.tokens : p.maxConcurrency);
-          const lo = pick(poolAt(avail.value - avail.rounding));
-          const hi = pick(poolAt(avail.value + avail.rounding));
-          const mid = pick(poolAt(avail.value));
+          // With num_gpu_blocks_override the block count is given (kv_cache_utils.py may_override_num_blocks).
+          const a = avail ?? { value: 0, rounding: 0 };
+          const pick = (p: ReturnType<typeof poolAt>) => (f.name === 'gpu_kv_cache_tokens' ? p.tokens * cpWorld : p.maxConcurrency);
+          const lo = pick(poolAt(a.value - a.rounding));
+          const hi = pick(poolAt(a.value + a.rounding));
+          const mid = pick(poolAt(a.value));
           push(f, mid, undefined, [lo, hi]);
           break;
         }
@@ -272,13 +286,27 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const tpb = numOf(settings.tokens_per_block) ?? 32;
     const { perToken } = trtllmBytesPerToken(model, { tp, kvDtype });
     const maxTokens = su.figures.find((f) => f.name === 'trt_max_tokens');
+    const availFig = su.figures.find((f) => f.name === 'trt_available');
+    const fraction = numOf(settings.free_gpu_memory_fraction) ?? numOf(settings.kv_cache_free_gpu_memory_fraction) ?? 0.9;
+    // kvCacheManager.cpp: maxTokens = free x fraction / bytes per token; blocks = ceilDiv(maxTokens, tokens_per_block);
+    // the "Allocated ... (N)" count is blocks x tokens_per_block.
+    const blocksAt = (gib: number) => (perToken > 0 ? Math.ceil(Math.floor((gib * GIB * fraction) / perToken) / tpb) : 0);
+    const maxSeq = numOf(settings.max_attention_window) ?? numOf(settings.max_seq_len);
     for (const f of su.figures) {
       if (f.name === 'trt_kv_cache') push(f, maxTokens ? (maxTokens.value * perToken) / GIB : null, maxTokens ? undefined : 'no token count');
-      else if (f.name === 'trt_primary_blocks') push(f, maxTokens ? Math.ceil(maxTokens.value / tpb) : null, maxTokens ? undefined : 'no token count');
-      else push(f, null, f.name === 'trt_max_tokens' ? 'sized from the memory TRT-LLM found free after its warm-up (x free_gpu_memory_fraction): an input of the GiB figure' : 'not a figure KV Lens predicts');
+      else if (f.name === 'trt_primary_blocks') {
+        if (maxTokens) push(f, Math.ceil(maxTokens.value / tpb));
+        else if (availFig) push(f, blocksAt(availFig.value), undefined, [blocksAt(availFig.value - availFig.rounding), blocksAt(availFig.value + availFig.rounding)]);
+        else push(f, null, 'no token count and no free-memory line');
+      } else if (f.name === 'trt_max_tokens') {
+        if (availFig) push(f, blocksAt(availFig.value) * tpb, undefined, [blocksAt(availFig.value - availFig.rounding) * tpb, blocksAt(availFig.value + availFig.rounding) * tpb]);
+        else push(f, null, 'sized from the memory TRT-LLM found free after its warm-up (x free_gpu_memory_fraction): an input of the GiB figure');
+      } else if (f.name === 'trt_available') push(f, null, 'measured by TRT-LLM after loading and warm-up: the input of the pool figures');
+      else if (f.name === 'trt_pages_per_sequence') push(f, maxSeq ? Math.ceil(maxSeq / tpb) : null, maxSeq ? undefined : 'the log prints no max_seq_len / max_attention_window');
+      else push(f, null, 'not a figure KV Lens predicts');
     }
-    for (const x of figures) if (x.match === false) x.reason ??= `bytes per token differ: KV Lens has ${perToken} B per token at TP ${tp} in ${kvDtype} (set tp_size=N or kv_cache_dtype=fp8 with --set)`;
-    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, tp_size: tp, kv_cache_dtype_resolved: kvDtype, tokens_per_block: tpb }, figures, notes };
+    for (const x of figures) if (x.match === false) x.reason ??= `bytes per token differ: KV Lens has ${perToken} B per token at TP ${tp} in ${kvDtype}, free_gpu_memory_fraction ${fraction} (set tp_size=N, kv_cache_dtype=fp8 or free_gpu_memory_fraction with --set)`;
+    return { engine, version: su.version ?? null, model: su.model ?? null, settings: { ...settings, tp_size: tp, kv_cache_dtype_resolved: kvDtype, tokens_per_block: tpb, free_gpu_memory_fraction: fraction }, figures, notes };
   }
 
   return {

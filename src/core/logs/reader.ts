@@ -177,6 +177,36 @@ export class LogReader {
       this.set('max_num_batched_tokens', Number(m[1]));
       return true;
     }
+    if ((m = /Forcing kv cache block size to (\d+) for \w+ backend/.exec(t))) {
+      // vllm/platforms/cuda.py check_and_update_config: FlashMLA / FlashMLA-sparse 64, CUTLASS MLA 128.
+      this.engine('vllm');
+      this.set('block_size', Number(m[1]));
+      return true;
+    }
+    if ((m = /Overriding num_gpu_blocks=(\d+) with num_gpu_blocks_override=(\d+)/.exec(t))) {
+      // vllm/v1/core/kv_cache_utils.py may_override_num_blocks: "Overriding num_gpu_blocks=%d with num_gpu_blocks_override=%d".
+      this.engine('vllm');
+      this.set('num_gpu_blocks_override', Number(m[2]));
+      return true;
+    }
+    if (/Hybrid KV cache manager is disabled for this hybrid model|chunked local attention with the hybrid KV cache manager\. Disabling/.test(t)) {
+      // vllm/v1/core/kv_cache_utils.py unify_hybrid_kv_cache_specs; vllm/config/vllm.py (Llama-4 chunked attention).
+      this.engine('vllm');
+      this.set('disable_hybrid_kv_cache_manager', true);
+      return true;
+    }
+    if ((m = /Multiplying the GPU KV cache size by the (?:cp|dcp)_world_size (\d+)/.exec(t))) {
+      // kv_cache_utils.py _report_kv_cache_config: the printed tokens are x the context-parallel size.
+      this.engine('vllm');
+      this.set('cp_world_size', Number(m[1]));
+      return true;
+    }
+    if (/Using custom fp8 kv-cache format for DeepSeekV3\.2/.test(t)) {
+      // vllm/model_executor/models/config.py DeepseekV32ForCausalLM: cache_dtype becomes fp8_ds_mla.
+      this.engine('vllm');
+      this.set('kv_cache_dtype', 'fp8_ds_mla');
+      return true;
+    }
     if ((m = /Model loading took ([\d.]+) GiB/.exec(t))) {
       this.set('model_loading_gib', Number(m[1]));
       return true;
@@ -222,6 +252,18 @@ export class LogReader {
       this.engine('trtllm');
       this.figure('trt_kv_cache', m[1]!, 'GiB');
       this.figure('trt_max_tokens', m[2]!, 'tokens');
+      return true;
+    }
+    if ((m = /Memory usage when calculating max tokens in paged kv cache: total: ([\d.]+) GiB, available: ([\d.]+) GiB/.exec(t))) {
+      // cpp/tensorrt_llm/batch_manager/trtGptModelInflightBatching.cpp / kvCacheManager.cpp: the free memory the
+      // pool is a fraction of ("... total: %0.2f GiB, available: %0.2f GiB").
+      this.engine('trtllm');
+      this.figure('trt_available', m[2]!, 'GiB');
+      return true;
+    }
+    if ((m = /Max KV cache pages per sequence: (\d+)/.exec(t))) {
+      this.engine('trtllm');
+      this.figure('trt_pages_per_sequence', m[1]!, 'blocks');
       return true;
     }
     if ((m = /Number of tokens per block: (\d+)/.exec(t))) {

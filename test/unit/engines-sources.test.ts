@@ -1,0 +1,228 @@
+/**
+ * Engine rules re-derived from the engines' own sources (issue 13 review): vLLM's UniformTypeKVCacheSpecs, the
+ * DeepSeek-V3.2 / GLM-5 indexer cache and `fp8_ds_mla`, MLA block sizes, the group-size heuristic's bound,
+ * num_gpu_blocks_override, a disabled hybrid manager, context-parallel token counts; TensorRT-LLM's pool from its
+ * free-memory line. Each expected figure is worked out by hand in a comment from the formula in the named source
+ * file; the synthetic log lines are shaped exactly as the engine's format string (quoted beside them).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeText } from '../../src/core/analyze';
+import { vllmLayout, vllmPool } from '../../src/core/engines';
+import { checkStartUp, readLogText } from '../../src/core/logs';
+import type { ModelDescription } from '../../src/core/types';
+import { CONFIGS } from '../fixtures/paths';
+
+const GiB = 1024 ** 3;
+const raw = (name: string) => JSON.parse(readFileSync(join(CONFIGS, name), 'utf8')) as Record<string, unknown>;
+function model(cfg: Record<string, unknown> | string): ModelDescription {
+  const a = analyzeText(typeof cfg === 'string' ? readFileSync(join(CONFIGS, cfg), 'utf8') : JSON.stringify(cfg));
+  assert.ok(a.model, a.error);
+  return a.model;
+}
+const fig = (c: ReturnType<typeof checkStartUp>, name: string) => {
+  const f = c.figures.find((x) => x.name === name);
+  assert.ok(f, `no figure ${name} in ${JSON.stringify(c.figures)}`);
+  return f;
+};
+
+describe('vLLM MLA (vllm/v1/kv_cache_interface.py MLAAttentionSpec)', () => {
+  it('DeepSeek-V3 at TP 8, block 64: one latent of 576 values per token per layer, not split by TP', () => {
+    const m = model('deepseek_v3__DeepSeek-V3.json');
+    const layout = vllmLayout(m, { maxModelLen: 32768, tp: 8, blockSize: 64 });
+    // real_page_size_bytes = block_size x num_kv_heads (1) x head_size (512 + 64) x 2 B = 64 x 576 x 2 = 73,728.
+    assert.equal(layout.pageBytes, 73728);
+    // One spec for all 61 layers: one group of 61 (get_num_blocks: available // page // 61).
+    assert.equal(layout.groups.length, 1);
+    assert.equal(layout.groupSize, 61);
+    const pool = vllmPool(layout, 50 * GiB, 32768);
+    // 53,687,091,200 // 73,728 = 728,177; // 61 = 11,937 blocks; tokens 11,937 x 64 = 763,968.
+    assert.equal(pool.numBlocks, 11937);
+    assert.equal(pool.tokens, 763968);
+    // concurrency = 11,937 / cdiv(32,768, 64) = 11,937 / 512 = 23.314.
+    assert.equal(pool.maxConcurrency.toFixed(2), '23.31');
+  });
+
+  it('fp8 cache of a dense-MLA model: one byte per latent value', () => {
+    const layout = vllmLayout(model('deepseek_v3__DeepSeek-V3.json'), { maxModelLen: 4096, blockSize: 64, kvDtype: 'fp8' });
+    // 64 x 576 x 1 B.
+    assert.equal(layout.pageBytes, 36864);
+  });
+
+  it('GLM-5 (sparse MLA): the indexer is a layer of its own; all full-type specs -> UniformTypeKVCacheSpecs, one group', () => {
+    const m = model('glm_moe_dsa__GLM-5.json');
+    const layout = vllmLayout(m, { maxModelLen: 32768, blockSize: 64 });
+    // deepseek_v2.py DeepseekV32IndexerCache: head_size = 128 + 128 // 128 x 4 = 132, uint8 -> 132 B per token.
+    // kv_cache_utils.py get_kv_cache_config_from_groups (UniformTypeKVCacheSpecs): page = sum of every layer's page
+    //   = 78 x 64 x (576 x 2 + 132) = 78 x 64 x 1,284 = 6,409,728 B; num_blocks = available // page.
+    assert.equal(layout.uniformType, true);
+    assert.equal(layout.groups.length, 1);
+    assert.equal(layout.pageBytes, 6409728);
+    const pool = vllmPool(layout, 50 * GiB, 32768);
+    // 53,687,091,200 // 6,409,728 = 8,375 blocks; tokens 8,375 x 64 = 536,000; concurrency 8,375 / 512 = 16.36.
+    assert.equal(pool.numBlocks, 8375);
+    assert.equal(pool.tokens, 536000);
+    assert.equal(pool.maxConcurrency.toFixed(2), '16.36');
+    assert.equal(pool.bytes, 8375 * 6409728);
+  });
+
+  it('GLM-5 with an fp8 cache: fp8_ds_mla, 656 B per token per MLA layer (+ the 132 B indexer)', () => {
+    const layout = vllmLayout(model('glm_moe_dsa__GLM-5.json'), { maxModelLen: 32768, blockSize: 64, kvDtype: 'fp8', cacheDtypeStr: 'fp8_ds_mla' });
+    // 78 x 64 x (656 + 132) = 3,933,696 B; 53,687,091,200 // 3,933,696 = 13,648 blocks.
+    assert.equal(layout.pageBytes, 3933696);
+    assert.equal(vllmPool(layout, 50 * GiB, 32768).numBlocks, 13648);
+  });
+});
+
+describe('vLLM grouping (vllm/v1/core/kv_cache_utils.py _get_kv_cache_groups_uniform_page_size)', () => {
+  const base = raw('gpt_oss__gpt-oss-20b.json');
+  // 10 full + 14 sliding layers: max 14 < 1.5 x 10 -> group_size 14 on current main (1.25 x 10 = 12.5 in 2025).
+  const types = [...Array(10).fill('full_attention'), ...Array(14).fill('sliding_attention')];
+  const m = model({ ...base, layer_types: types });
+
+  it('current bound 1.5: group size 14, one full group (4 padding layers) + one sliding group', () => {
+    const layout = vllmLayout(m, { maxModelLen: 8192 });
+    assert.equal(layout.groupSize, 14);
+    assert.equal(layout.groups.length, 2);
+    assert.match(layout.notes.join(' '), /4 padding layers/);
+  });
+
+  it('the 2025 bound 1.25: group size 10, one full + cdiv(14, 10) = 2 sliding groups', () => {
+    const layout = vllmLayout(m, { maxModelLen: 8192, groupSizeSlack: 1.25 });
+    assert.equal(layout.groupSize, 10);
+    assert.equal(layout.groups.length, 3);
+    // tokens = num_blocks // 3 groups x 16: 3000 blocks of 10 layers -> 1000 x 16 = 16,000 tokens.
+    const pool = vllmPool(layout, 3000 * 32768 * 10, 8192);
+    assert.equal(pool.numBlocks, 3000);
+    assert.equal(pool.tokens, 16000);
+  });
+
+  it('hybrid manager disabled (unify_hybrid_kv_cache_specs): every layer full length, one group', () => {
+    const layout = vllmLayout(model('gpt_oss__gpt-oss-20b.json'), { maxModelLen: 8192, disableHybrid: true });
+    // All FullAttentionSpec (the sliding ones recording their window): one group; page 24 x 16 x 8 x 128 x 2 B.
+    assert.equal(layout.groups.length, 1);
+    assert.equal(layout.pageBytes, 24 * 16 * 8 * 128 * 2);
+    const pool = vllmPool(layout, 1000 * layout.pageBytes, 8192);
+    // 1000 blocks, 16,000 tokens; every layer needs cdiv(8192, 16) = 512 blocks -> 1.95x.
+    assert.equal(pool.tokens, 16000);
+    assert.equal(pool.maxConcurrency, 1000 / 512);
+  });
+
+  it('num_gpu_blocks_override replaces the block count (may_override_num_blocks)', () => {
+    const layout = vllmLayout(model('qwen2__Qwen2.5-7B-Instruct.json'), { maxModelLen: 4096, numGpuBlocksOverride: 1000 });
+    const pool = vllmPool(layout, 80 * GiB, 4096);
+    // 1000 blocks x 16 = 16,000 tokens; 1000 / cdiv(4096, 16) = 3.90625.
+    assert.equal(pool.numBlocks, 1000);
+    assert.equal(pool.tokens, 16000);
+    assert.equal(pool.maxConcurrency, 1000 / 256);
+  });
+});
+
+describe('check-log on synthetic lines shaped as the engines print them', () => {
+  it('vLLM V1 DeepSeek-V3 TP 8 with the FlashMLA block size line and process prefixes', () => {
+    // vllm/platforms/cuda.py: "Forcing kv cache block size to 64 for FlashMLA backend."
+    // vllm/v1/worker/gpu_worker.py: "Available KV cache memory: %.2f GiB"
+    // vllm/v1/core/kv_cache_utils.py: "GPU KV cache size: %s tokens" ({:,}), "Maximum concurrency for %s tokens per request: %.2fx"
+    const text = [
+      '(APIServer pid=100) INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.11.0',
+      "(APIServer pid=100) INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'deepseek-ai/DeepSeek-V3', 'max_model_len': 32768, 'tensor_parallel_size': 8}",
+      '(EngineCore_DP0 pid=200) INFO 01-12 12:28:01 [cuda.py:232] Forcing kv cache block size to 64 for FlashMLA backend.',
+      '(Worker_TP0 pid=300) INFO 01-12 12:30:01 [gpu_worker.py:298] Available KV cache memory: 50.00 GiB',
+      '(EngineCore_DP0 pid=200) INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: 763,968 tokens',
+      '(EngineCore_DP0 pid=200) INFO 01-12 12:30:02 [kv_cache_utils.py:1091] Maximum concurrency for 32,768 tokens per request: 23.31x',
+    ].join('\n');
+    const su = readLogText(text).startUps[0]!;
+    assert.equal(su.settings.block_size, 64);
+    const c = checkStartUp(su, model('deepseek_v3__DeepSeek-V3.json'));
+    // Worked in the MLA test above: 11,937 blocks x 64 = 763,968 tokens; 23.31x.
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, 763968);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
+    assert.equal(fig(c, 'max_concurrency').match, true);
+  });
+
+  it('vLLM GLM-5 with fp8: the fp8_ds_mla line sets the format, the indexer counted as its own 132 B layers', () => {
+    // vllm/model_executor/models/config.py: "Using custom fp8 kv-cache format for DeepSeekV3.2"
+    const text = [
+      'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.11.0',
+      "INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'zai-org/GLM-5', 'max_model_len': 32768, 'kv_cache_dtype': 'fp8', 'tensor_parallel_size': 8}",
+      'INFO 01-12 12:28:00 [config.py:385] Using custom fp8 kv-cache format for DeepSeekV3.2',
+      'INFO 01-12 12:28:01 [cuda.py:232] Forcing kv cache block size to 64 for FlashMLASparse backend.',
+      'INFO 01-12 12:30:01 [gpu_worker.py:298] Available KV cache memory: 50.00 GiB',
+      // 13,648 blocks x 64 (worked above) = 873,472; 13,648 / 512 = 26.66.
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: 873,472 tokens',
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1091] Maximum concurrency for 32,768 tokens per request: 26.66x',
+    ].join('\n');
+    const su = readLogText(text).startUps[0]!;
+    assert.equal(su.settings.kv_cache_dtype, 'fp8_ds_mla');
+    const c = checkStartUp(su, model('glm_moe_dsa__GLM-5.json'));
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, 873472);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
+    assert.equal(fig(c, 'max_concurrency').match, true);
+  });
+
+  it('vLLM override and context parallelism lines are read and applied', () => {
+    // kv_cache_utils.py: "Overriding num_gpu_blocks=%d with num_gpu_blocks_override=%d";
+    // "Multiplying the GPU KV cache size by the cp_world_size %d (pcp_world_size %d * dcp_world_size %d)."
+    const text = [
+      'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.12.0',
+      "INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'Qwen/Qwen2.5-7B-Instruct', 'max_model_len': 4096}",
+      'INFO 01-12 12:30:01 [kv_cache_utils.py:700] Overriding num_gpu_blocks=48925 with num_gpu_blocks_override=1000',
+      'INFO 01-12 12:30:01 [kv_cache_utils.py:1080] Multiplying the GPU KV cache size by the cp_world_size 2 (pcp_world_size 1 * dcp_world_size 2).',
+      // 1000 blocks x 16 x 2 = 32,000 tokens; concurrency 1000 / cdiv(cdiv(4096, 2), 16) = 1000 / 128 = 7.81.
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: 32,000 tokens',
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1091] Maximum concurrency for 4,096 tokens per request: 7.81x',
+    ].join('\n');
+    const su = readLogText(text).startUps[0]!;
+    const c = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, 32000);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
+    assert.equal(fig(c, 'max_concurrency').predicted, 1000 / 128);
+    assert.equal(fig(c, 'max_concurrency').match, true);
+  });
+
+  it('vLLM: "Hybrid KV cache manager is disabled" makes every gpt-oss layer full length', () => {
+    const text = [
+      'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.11.0',
+      "INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'openai/gpt-oss-20b', 'max_model_len': 8192}",
+      'WARNING 01-12 12:29:00 [kv_cache_utils.py:1000] Hybrid KV cache manager is disabled for this hybrid model, This means we do not enable any optimizations for saving KV cache memory (e.g., dropping the KV cache outside the sliding window). The compute of layers like sliding window is still saved.',
+      'INFO 01-12 12:30:01 [gpu_worker.py:298] Available KV cache memory: 10.00 GiB',
+      // one group of 24 layers, page 16 x 8 x 128 x 2 = 32,768 B: 10,737,418,240 // 32,768 // 24 = 13,653 blocks
+      // -> 218,448 tokens; 13,653 / 512 = 26.67x.
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: 218,448 tokens',
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1091] Maximum concurrency for 8,192 tokens per request: 26.67x',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('gpt_oss__gpt-oss-20b.json'));
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, 218448);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
+    assert.equal(fig(c, 'max_concurrency').match, true);
+  });
+
+  it('TensorRT-LLM: blocks and max tokens from the free-memory line (kvCacheManager.cpp)', () => {
+    // "Memory usage when calculating max tokens in paged kv cache: total: %0.2f GiB, available: %0.2f GiB"
+    // "Number of blocks in KV cache primary pool: %d"; "Number of tokens per block: %d.";
+    // "[MemUsageChange] Allocated %0.2f GiB for max tokens in paged KV cache (%d)."
+    // Qwen2.5-7B bf16: 28 layers x 4 KV heads x 128 x 2 (K, V) x 2 B = 57,344 B per token.
+    // maxTokens = floor(17.83 GiB x 0.9 / 57,344) = floor(17,230,335,049.7 / 57,344) = 300,473;
+    // blocks = ceil(300,468 / 32) = 9,390; tokens 9,390 x 32 = 300,480; 300,480 x 57,344 B = 16.05 GiB.
+    const text = [
+      '[TensorRT-LLM][INFO] Memory usage when calculating max tokens in paged kv cache: total: 79.10 GiB, available: 17.83 GiB',
+      '[TensorRT-LLM][INFO] Number of blocks in KV cache primary pool: 9390',
+      '[TensorRT-LLM][INFO] Number of blocks in KV cache secondary pool: 0, onboard blocks to primary memory before reuse: true',
+      '[TensorRT-LLM][INFO] Max KV cache pages per sequence: 128',
+      '[TensorRT-LLM][INFO] Number of tokens per block: 32.',
+      '[TensorRT-LLM][INFO] [MemUsageChange] Allocated 16.05 GiB for max tokens in paged KV cache (300480).',
+    ].join('\n');
+    const su = readLogText(text).startUps[0]!;
+    assert.equal(su.engine, 'trtllm');
+    const c = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'trt_max_tokens').predicted, 300480);
+    assert.equal(fig(c, 'trt_max_tokens').match, true);
+    assert.equal(fig(c, 'trt_primary_blocks').match, true);
+    assert.equal(fig(c, 'trt_kv_cache').match, true);
+    // Pages per sequence = ceil(max_seq_len / 32): the log does not print max_seq_len, so it is not guessed.
+    assert.equal(fig(c, 'trt_pages_per_sequence').predicted, null);
+    assert.equal(fig(c, 'trt_available').predicted, null);
+  });
+});
