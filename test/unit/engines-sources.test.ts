@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
-import { vllmLayout, vllmPool } from '../../src/core/engines';
+import { sglangCells, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
 import { checkStartUp, readLogText } from '../../src/core/logs';
 import type { ModelDescription } from '../../src/core/types';
 import { CONFIGS } from '../fixtures/paths';
@@ -224,5 +224,46 @@ describe('check-log on synthetic lines shaped as the engines print them', () => 
     // Pages per sequence = ceil(max_seq_len / 32): the log does not print max_seq_len, so it is not guessed.
     assert.equal(fig(c, 'trt_pages_per_sequence').predicted, null);
     assert.equal(fig(c, 'trt_available').predicted, null);
+  });
+});
+
+describe('SGLang hybrid SWA pools (python/sglang/srt/model_executor/model_runner.py set_num_token_hybrid)', () => {
+  it('gpt-oss-20b: full pool solved at the 0.8 ratio, both pools aligned down to page_size', () => {
+    const cells = sglangCells(model('gpt_oss__gpt-oss-20b.json'));
+    // Per layer and token 8 heads x 64 x 2 (K, V) x 2 B = 2,048 B; 12 full + 12 SWA layers.
+    // tokens = 2^30 // (12 x 2,048 + 12 x 2,048) = 21,845; memory = 21,845 x 49,152 = 1,073,725,440;
+    // full = int(memory / (24,576 + 0.8 x 24,576)) = 24,272; swa = int(24,272 x 0.8) = 19,417.
+    const p1 = sglangPool(cells, GiB);
+    assert.equal(p1.maxTotalNumTokens, 24272);
+    assert.equal(p1.swaTokens, 19417);
+    // page_size 64: full 24,272 -> 24,256; swa int(24,256 x 0.8) = 19,404 -> 19,392.
+    const p64 = sglangPool(cells, GiB, { pageSize: 64 });
+    assert.equal(p64.maxTotalNumTokens, 24256);
+    assert.equal(p64.swaTokens, 19392);
+  });
+
+  it('layers of different per-token bytes (Gemma-4 26B: SWA 8 x 256 K+V, full 2 x 512 K=V) weigh apart', () => {
+    const cells = sglangCells(model('gemma4__gemma-4-26B-A4B.json'));
+    // full: 5 layers x 2 heads x 512 x 2 B (K = V, one tensor as KV Lens caches it) = 10,240 B per token;
+    // SWA: 25 layers x 8 x (256 + 256) x 2 B = 204,800 B per token.
+    assert.equal(cells.perLayerTokenBytes * cells.fullLayers, 10240);
+    assert.equal(cells.swaPerLayerTokenBytes * cells.swaLayers, 204800);
+    // tokens = 2^30 // 215,040 = 4,993; memory 4,993 x 215,040 = 1,073,694,720; full = int(memory / (10,240 +
+    // 0.8 x 204,800)) = 6,167; swa = int(6,167 x 0.8) = 4,933.
+    const p = sglangPool(cells, GiB);
+    assert.equal(p.maxTotalNumTokens, 6167);
+    assert.equal(p.swaTokens, 4933);
+  });
+
+  it('check-log: the lower-case "Use sliding window memory pool" line, SWA tokens aligned to page_size', () => {
+    // model_runner.py: f"Use sliding window memory pool. full_layer_tokens={full_tokens}, swa_layer_tokens={swa_tokens}"
+    const text = [
+      "[2026-03-11 13:53:00] server_args=ServerArgs(model_path='openai/gpt-oss-20b', page_size=64, kv_cache_dtype='auto', tp_size=1, swa_full_tokens_ratio=0.8)",
+      '[2026-03-11 13:53:21 TP0] Use sliding window memory pool. full_layer_tokens=24256, swa_layer_tokens=19392',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('gpt_oss__gpt-oss-20b.json'));
+    // int(24,256 x 0.8) = 19,404, aligned down to 64 = 19,392.
+    assert.equal(fig(c, 'sglang_swa_tokens').predicted, 19392);
+    assert.equal(fig(c, 'sglang_swa_tokens').match, true);
   });
 });

@@ -116,7 +116,7 @@ export function engineEstimate(engine: EngineId, model: ModelDescription, op: Op
       const rest = gpu * fraction - weightsPerGpu - GIB - cells.stateBytesPerRequest * batch;
       const pool = sglangPool(cells, rest, {});
       est.pools.push({ name: 'full', layers: cells.fullLayers, tokens: pool.maxTotalNumTokens, bytes: pool.kBytes + pool.vBytes });
-      if (pool.swaTokens !== undefined) est.pools.push({ name: 'SWA', layers: cells.swaLayers, tokens: pool.swaTokens, bytes: pool.swaTokens * cells.swaLayers * cells.perLayerTokenBytes });
+      if (pool.swaTokens !== undefined) est.pools.push({ name: 'SWA', layers: cells.swaLayers, tokens: pool.swaTokens, bytes: pool.swaTokens * cells.swaLayers * cells.swaPerLayerTokenBytes });
       est.kvBytesPerGpu = est.pools.reduce((s, p) => s + p.bytes, 0) + cells.stateBytesPerRequest * batch;
       est.poolTokens = pool.maxTotalNumTokens;
       est.maxConcurrency = pool.maxTotalNumTokens / context;

@@ -6,8 +6,12 @@
  *   head_dim x layers x 2 x element bytes (MLA: (kv_lora_rank + qk_rope_head_dim) x layers x bytes);
  *   rest = available memory after loading - total x (1 - mem_fraction_static); max_total_num_tokens =
  *   rest // cell_size. With hybrid SWA memory (`set_num_token_hybrid`), the layer-tokens are split so that
- *   swa tokens = full tokens x swa_full_tokens_ratio (0.8): full = total x layers / (ratio x swa layers + full
- *   layers); `--disable-hybrid-swa-memory` gives every layer the full length. Linear-attention / Mamba layers
+ *   swa tokens = full tokens x swa_full_tokens_ratio (0.8): memory = tokens x (full per-token x full layers + swa
+ *   per-token x swa layers); full = align(int(memory / (full per-token x full layers + ratio x swa per-token x swa
+ *   layers))), swa = align(int(full x ratio)), align = down to page_size x dp_size (the SWA layers' own KV heads /
+ *   head size where they differ, `get_swa_num_kv_heads`, `swa_head_dim`); the line reads "Use sliding window
+ *   memory pool. full_layer_tokens=N, swa_layer_tokens=M" (capital S in 2025 releases);
+ *   `--disable-hybrid-swa-memory` gives every layer the full length. Linear-attention / Mamba layers
  *   keep a state pool of their own (one slot per running request) outside the token pool.
  * - `python/sglang/srt/mem_cache/memory_pool.py` (MHATokenToKVPool): per layer K and V buffers of
  *   (size + page_size) x heads x head_dim; the start-up line prints "K size" / "V size" in GB of 2^30 bytes.
@@ -56,8 +60,10 @@ export interface SglangCells {
   /** Bytes one token takes over the full-length layers (all layers when hybrid SWA memory is off). */
   fullCellBytes: number;
   fullLayers: number;
-  /** Per-layer bytes of one token (heads x head_dim x 2 x bytes), for the K / V size lines. */
+  /** Per-layer bytes of one token of the full-length layers (heads x head_dim x 2 x bytes), for the K / V size lines. */
   perLayerTokenBytes: number;
+  /** Per-layer bytes of one token of the SWA layers (their own heads / head size where they differ). */
+  swaPerLayerTokenBytes: number;
   swaLayers: number;
   /** Bytes per running request of the state pool (linear attention / Mamba). */
   stateBytesPerRequest: number;
@@ -72,6 +78,7 @@ export function sglangCells(model: ModelDescription, s: SglangSettings = {}): Sg
   let fullLayers = 0;
   let swaLayers = 0;
   let perLayer = 0;
+  let swaPer = 0;
   let state = 0;
   let mla = false;
   for (const l of model.layers) {
@@ -87,11 +94,15 @@ export function sglangCells(model: ModelDescription, s: SglangSettings = {}): Sg
     } else {
       w = Math.max(1, Math.floor(l.kvHeads / tp)) * (l.headDimK + (l.sharedKv ? 0 : l.headDimV)) * b;
     }
-    perLayer = Math.max(perLayer, w);
-    if ((l.kind === 'sliding' || l.kind === 'chunked') && !s.disableHybridSwaMemory) swaLayers++;
-    else fullLayers++;
+    if ((l.kind === 'sliding' || l.kind === 'chunked') && !s.disableHybridSwaMemory) {
+      swaLayers++;
+      swaPer = Math.max(swaPer, w);
+    } else {
+      fullLayers++;
+      perLayer = Math.max(perLayer, w);
+    }
   }
-  return { fullCellBytes: perLayer * fullLayers, fullLayers, perLayerTokenBytes: perLayer, swaLayers, stateBytesPerRequest: state, mla };
+  return { fullCellBytes: perLayer * fullLayers, fullLayers, perLayerTokenBytes: perLayer || swaPer, swaPerLayerTokenBytes: swaPer, swaLayers, stateBytesPerRequest: state, mla };
 }
 
 /** The pools for `restBytes` left for the cache (total x fraction - weights - what loading used). */
@@ -108,18 +119,21 @@ export interface SglangPool {
 /** profile_max_num_token and set_num_token_hybrid for rest memory `restBytes`. */
 export function sglangPool(cells: SglangCells, restBytes: number, s: SglangSettings = {}): SglangPool {
   const page = s.pageSize ?? 1;
-  const allLayers = cells.fullLayers + cells.swaLayers;
-  const cell = cells.perLayerTokenBytes * allLayers;
+  const align = (n: number) => Math.floor(n / page) * page;
+  const fullW = cells.perLayerTokenBytes * cells.fullLayers;
+  const swaW = cells.swaPerLayerTokenBytes * cells.swaLayers;
+  const cell = cells.swaLayers > 0 && cells.fullLayers > 0 ? fullW + swaW : cells.perLayerTokenBytes * (cells.fullLayers + cells.swaLayers);
   let tokens = cell > 0 ? Math.max(0, Math.floor(restBytes / cell)) : 0;
   let swaTokens: number | undefined;
   if (cells.swaLayers > 0 && cells.fullLayers > 0) {
+    // set_num_token_hybrid / HybridSWAPoolConfigurator: solve for the full pool at the ratio, then align both.
     const ratio = s.swaFullTokensRatio ?? 0.8;
-    const layerTokens = tokens * allLayers;
-    const full = Math.floor(layerTokens / (ratio * cells.swaLayers + cells.fullLayers));
-    swaTokens = Math.floor(full * ratio);
+    const memory = tokens * (fullW + swaW);
+    const full = align(Math.floor(memory / (fullW + ratio * swaW)));
+    swaTokens = align(Math.floor(full * ratio));
     tokens = full;
   }
-  tokens = Math.floor(tokens / page) * page;
+  tokens = align(tokens);
   const half = cells.mla ? cells.perLayerTokenBytes : cells.perLayerTokenBytes / 2;
   const kBytes = (tokens + page) * cells.fullLayers * half;
   return { maxTotalNumTokens: tokens, ...(swaTokens !== undefined ? { swaTokens } : {}), kBytes, vBytes: cells.mla ? 0 : kBytes };

@@ -269,7 +269,9 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
         case 'sglang_swa_tokens': {
           const full = su.figures.find((x) => x.name === 'sglang_full_tokens')?.value ?? tokensFig?.value;
           const ratio = numOf(settings.swa_full_tokens_ratio) ?? 0.8;
-          push(f, full !== undefined ? Math.floor(full * ratio) : null, full === undefined ? 'no full-pool token count' : undefined);
+          // model_runner.py: swa = align_page_size(int(full x ratio)), aligned down to page_size x dp_size.
+          const align = pageSize * (numOf(settings.dp_size) ?? 1);
+          push(f, full !== undefined ? Math.floor(Math.floor(full * ratio) / align) * align : null, full === undefined ? 'no full-pool token count' : undefined);
           break;
         }
         default:
