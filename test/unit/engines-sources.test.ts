@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
-import { sglangCells, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
+import { llamaCppKv, sglangCells, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
 import { checkStartUp, readLogText } from '../../src/core/logs';
 import type { ModelDescription } from '../../src/core/types';
 import { CONFIGS } from '../fixtures/paths';
@@ -265,5 +265,50 @@ describe('SGLang hybrid SWA pools (python/sglang/srt/model_executor/model_runner
     // int(24,256 x 0.8) = 19,404, aligned down to 64 = 19,392.
     assert.equal(fig(c, 'sglang_swa_tokens').predicted, 19392);
     assert.equal(fig(c, 'sglang_swa_tokens').match, true);
+  });
+});
+
+describe('llama.cpp (src/llama-kv-cache.cpp llama_kv_cache ctor)', () => {
+  const MiB = 1024 ** 2;
+  // Format string: "%s: size = %7.2f MiB (%6u cells, %3d layers, %2u/%u seqs), K (%s): %7.2f MiB, V (%s): %7.2f MiB"
+  const sizeLine = (size: string, k: string, v: string) =>
+    `llama_kv_cache: size = ${size} MiB (  4096 cells,  61 layers,  1/1 seqs), K (f16): ${k} MiB, V (f16): ${v} MiB`;
+  const ctxLines = ['llama_context: n_seq_max     = 1', 'llama_context: n_ctx         = 4096', 'llama_context: n_ubatch      = 512', 'llama_context: flash_attn    = auto', 'llama_context: kv_unified    = false'];
+
+  it('DeepSeek-V3 with MLA: has_v = !is_mla, K holds the 576-value latent, no V', () => {
+    const r = llamaCppKv(model('deepseek_v3__DeepSeek-V3.json'), { nCtx: 4096 });
+    // K: 61 layers x 4096 cells x 576 x 2 B = 287,834,112 B = 274.5 MiB; V 0.
+    assert.equal(r.base!.kBytes / MiB, 274.5);
+    assert.equal(r.base!.vBytes, 0);
+    const text = ['build: 7100 (abcdef12) with cc', ...ctxLines, sizeLine(' 274.50', ' 274.50', '   0.00')].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('deepseek_v3__DeepSeek-V3.json'));
+    assert.equal(fig(c, 'kv.size').match, true);
+    assert.equal(fig(c, 'kv.V').predicted, 0);
+  });
+
+  it('an older MLA build that printed a V tensor: V of kv_lora_rank is predicted, not called a mismatch', () => {
+    // V: 61 x 4096 x 512 x 2 B = 255,852,544 B = 244 MiB; size 274.5 + 244 = 518.5 MiB.
+    const text = ['build: 5300 (abcdef12) with cc', ...ctxLines, sizeLine(' 518.50', ' 274.50', ' 244.00')].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('deepseek_v3__DeepSeek-V3.json'));
+    assert.equal(fig(c, 'kv.V').predicted, 244);
+    assert.equal(fig(c, 'kv.V').match, true);
+    assert.equal(fig(c, 'kv.size').match, true);
+  });
+
+  it('flash attention disabled: V transposed, every layer\'s V row n_embd_v_gqa_max() wide', () => {
+    const cfg = raw('gemma4__gemma-4-26B-A4B.json');
+    const text = cfg.text_config as Record<string, unknown>;
+    // K != V on the full layers: full V = 2 heads x 512 = 1024, SWA V = 8 x 256 = 2048 -> the max is 2048.
+    const m = model({ ...cfg, text_config: { ...text, attention_k_eq_v: false } });
+    const on = llamaCppKv(m, { nCtx: 4096 });
+    const off = llamaCppKv(m, { nCtx: 4096, flashAttn: false });
+    // Full cache: 5 layers x 4096 cells; K 1024 x 2 B -> 40 MiB either way; V 1024 wide with FA (40 MiB), 2048
+    // wide without (80 MiB).
+    assert.equal(on.base!.kBytes / MiB, 40);
+    assert.equal(on.base!.vBytes / MiB, 40);
+    assert.equal(off.base!.kBytes / MiB, 40);
+    assert.equal(off.base!.vBytes / MiB, 80);
+    // The SWA layers are the widest already: unchanged.
+    assert.equal(off.swa!.vBytes, on.swa!.vBytes);
   });
 });

@@ -11,8 +11,10 @@
  * - `src/llama-kv-cache.cpp`: `n_stream = unified ? 1 : n_seq_max`; per cached layer K is
  *   `ggml_new_tensor_3d(type_k, n_embd_k_gqa, kv_size, n_stream)` (V likewise), so bytes =
  *   kv_size x n_stream x layers x row_size(type, n_embd_gqa). The start-up line prints `kv_size` as "cells" and
- *   "n_seq_max/n_stream seqs". With MLA on, K holds the latent (kv_lora_rank + n_rot) and no V tensor is made
- *   (earlier MLA builds also made a V of kv_lora_rank).
+ *   "n_seq_max/n_stream seqs". With MLA on (`hparams.is_mla()`), K holds the latent (kv_lora_rank + n_rot) and
+ *   no V tensor is made (`has_v = !is_mla`; earlier MLA builds also made a V of kv_lora_rank: told by a V figure in
+ *   the log). Without flash attention V is stored transposed (`v_trans`) and every layer's V row is
+ *   `n_embd_v_gqa_max()`, the widest of the model.
  * - `src/llama-kv-cache-iswa.cpp`: SWA cells = `GGML_PAD(min(kv_size, n_swa * (unified ? n_seq_max : 1) + n_ubatch), 256)`,
  *   or `kv_size` with `--swa-full`.
  * - `src/llama-memory-recurrent.cpp`: per recurrent layer R = n_embd_r() and S = n_embd_s() elements per cell.
@@ -73,6 +75,8 @@ export interface LlamaCppSettings {
   flashAttn?: boolean;
   /** Pad n_ctx the pre-Nov-2025 way (256 with flash attention, else 32) instead of always 256. */
   legacyPadding?: boolean;
+  /** MLA builds that still made a V tensor of kv_lora_rank beside the latent K (before the V-less cache). */
+  mlaV?: boolean;
 }
 
 /** One of llama.cpp's caches as it prints it. */
@@ -125,10 +129,10 @@ export interface LlamaCppKv {
 const pad = (n: number, to: number) => Math.ceil(n / to) * to;
 
 /** K and V values one token adds to one layer, as llama.cpp lays them out (n_embd_k_gqa, n_embd_v_gqa). */
-export function llamaLayerWidths(model: ModelDescription, l: LayerSpec, mla: boolean): { k: number; v: number } {
+export function llamaLayerWidths(model: ModelDescription, l: LayerSpec, mla: boolean, mlaV = false): { k: number; v: number } {
   if (l.sharesCacheWith !== undefined || l.kind === 'state' || l.kind === 'none') return { k: 0, v: 0 };
   if (l.mlaLatent !== undefined) {
-    if (mla) return { k: l.mlaLatent, v: 0 };
+    if (mla) return { k: l.mlaLatent, v: mlaV ? model.mla?.kvLoraRank.value ?? 0 : 0 };
     // MLA off: llama.cpp expands K (nope + rope) and V per head, as the original attention.
     const m = model.mla;
     const heads = l.queryHeads || model.attention.queryHeads.value;
@@ -181,6 +185,13 @@ export function llamaCppKv(model: ModelDescription, settings: LlamaCppSettings =
   let recurrentLayers = 0;
   const recurrentCells = Math.max(1, nSeqMax);
 
+  const mlaV = settings.mlaV === true;
+  // llama-kv-cache.cpp: v_trans = !flash_attn; transposed V rows are n_embd_v_gqa_max() wide on every layer.
+  const vTrans = settings.flashAttn === false;
+  const vMax = vTrans ? model.layers.reduce((m, l) => Math.max(m, llamaLayerWidths(model, l, mla, mlaV).v), 0) : 0;
+  if (vTrans && model.layers.some((l) => { const w = llamaLayerWidths(model, l, mla, mlaV).v; return w > 0 && w < vMax; })) {
+    notes.push(`Flash attention off: V is stored transposed, every layer's V row is the widest (${vMax}).`);
+  }
   for (const l of model.layers) {
     if (l.kind === 'state' && l.sharesCacheWith === undefined) {
       // llama_memory_recurrent: R and S in f32 whatever the cache types.
@@ -190,7 +201,9 @@ export function llamaCppKv(model: ModelDescription, settings: LlamaCppSettings =
       bytesByKind.state = (bytesByKind.state ?? 0) + b;
       continue;
     }
-    const { k, v } = llamaLayerWidths(model, l, mla);
+    const w = llamaLayerWidths(model, l, mla, mlaV);
+    const k = w.k;
+    const v = vTrans && w.v > 0 ? vMax : w.v;
     if (k + v === 0) continue;
     let target: ReturnType<typeof acc>;
     let cells: number;
@@ -215,7 +228,7 @@ export function llamaCppKv(model: ModelDescription, settings: LlamaCppSettings =
     bytesByKind[l.kind] = (bytesByKind[l.kind] ?? 0) + kb + vb;
   }
   if (other.layers) notes.push(`${other.layers} compressed layers: llama.cpp's cache for them is not modelled; the steady-state size (window + compressed entries) is used.`);
-  if (model.mla) notes.push(mla ? 'MLA on: K caches the latent (kv_lora_rank + rope), no V tensor.' : 'MLA off: full per-head K and V are cached.');
+  if (model.mla) notes.push(mla ? (mlaV ? 'MLA on (an older build): K caches the latent (kv_lora_rank + rope) and V a copy of kv_lora_rank.' : 'MLA on: K caches the latent (kv_lora_rank + rope), no V tensor.') : 'MLA off: full per-head K and V are cached.');
   if (model.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked') && windowed.length && !settings.swaFull) {
     notes.push(`SWA cache: pad256(min(${nCtxSeq}, ${nSwa} x ${unified ? nSeqMax : 1} + ${nUbatch})) = ${swaCells} cells.`);
   }

@@ -90,6 +90,10 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
       typeV: (isLlamaCacheType(tv) ? tv : 'f16') as LlamaCacheType,
       swaFull: bool(settings.swa_full) ?? false,
       mla: bool(settings.mla_attn) ?? true,
+      // Only an explicit "disabled" / 0 makes V transposed; "auto" resolves to on where the cache is made.
+      ...(bool(settings.flash_attn) === false ? { flashAttn: false } : {}),
+      // An MLA model whose size line shows a V tensor: a build from before the V-less MLA cache.
+      ...(model.mla && (bool(settings.mla_attn) ?? true) && su.figures.some((x) => x.name === 'kv.V' && x.value > 0) ? { mlaV: true } : {}),
     };
     if (!isLlamaCacheType(tk) || !isLlamaCacheType(tv)) notes.push(`Cache type ${tk}/${tv} is not one KV Lens sizes: f16 used.`);
     if (!ls.nCtx) notes.push('The log prints no n_ctx: the model\'s training context is used.');
