@@ -20,6 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { gguf, parseGgufShardFilename } from '@huggingface/gguf';
 import type { GGUFParseOutput } from '@huggingface/gguf';
 import { ggmlType } from '../core/gguf/ggmlTypes';
+import { MAX_LAYERS } from '../core/validate';
 import type { GgufHeader, GgufTensor, GgufValue } from '../core/gguf/header';
 import { tensorSize } from '../core/gguf/weights';
 import { inspectPath } from './readConfigFile';
@@ -63,7 +64,8 @@ class Cursor {
     if (end <= this.buf.length) return;
     if (this.src.size !== undefined && end > this.src.size) throw new GgufReadError(`${this.file}: truncated: the header needs byte ${end} but the file has ${this.src.size}`);
     if (end > MAX_HEADER_BYTES) throw new GgufReadError(`${this.file}: the header is larger than ${MAX_HEADER_BYTES / 1024 / 1024} MiB (it needs byte ${end}); refused`);
-    const want = Math.min(MAX_HEADER_BYTES, Math.max(end, this.buf.length + CHUNK), this.src.size ?? Infinity) - this.buf.length;
+    // Grows by at least a chunk and at least doubles, so a 40 MiB header costs a few copies, not forty.
+    const want = Math.min(MAX_HEADER_BYTES, Math.max(end, this.buf.length + CHUNK, this.buf.length * 2), this.src.size ?? Infinity) - this.buf.length;
     const got = await this.src.read(this.buf.length, want);
     const next = new Uint8Array(this.buf.length + got.length);
     next.set(this.buf);
@@ -94,6 +96,10 @@ class Cursor {
     this.pos += n;
     return b;
   }
+  /** The bytes read so far from offset 0 (the header once the scan is done). */
+  data(): Uint8Array {
+    return this.buf;
+  }
 }
 
 /** Bytes of each fixed-size GGUF value type (`gguf_type` in ggml/include/gguf.h); 8 = string, 9 = array. */
@@ -111,6 +117,35 @@ interface ScanResult {
   kvCount: number;
   /** End of the tensor infos (before alignment padding). */
   infoEnd: number;
+  /** The header's bytes, [0, infoEnd). */
+  bytes: Uint8Array;
+  /** Top-level arrays the library is not given (see {@link skipArray}), in file order. */
+  skipped: SkippedArray[];
+}
+
+/** A metadata array left out of what the library parses: where its element count and its elements lie. */
+interface SkippedArray {
+  key: string;
+  length: number;
+  /** Offset of the u64 element count (v2 and v3 both write a u64 there). */
+  countAt: number;
+  /** Offset just past the last element. */
+  end: number;
+}
+
+/**
+ * Arrays KV Lens never reads, so never materialises: the tokenizer's vocabulary (`tokenizer.ggml.tokens`,
+ * `scores`, `token_type`, `merges`: 129k-262k strings or numbers in a real file, most of a header's bytes), and any
+ * other array longer than {@link MAX_LAYERS} (no llama.cpp hyperparameter holds more than one value per layer,
+ * `get_key_or_arr` in src/llama-model-loader.cpp; a per-layer key that long is refused by its length, which is kept).
+ * Why here and not in the library: `@huggingface/gguf` has no option to skip a key; it decodes each string with a
+ * fresh TextDecoder and a buffer copy and, when an array crosses one of its 2 MB chunks, parses the array again
+ * from its start, so a 129k-token vocabulary cost ~0.5 s and ~117 MiB (bench/gguf.bench.ts). The library is
+ * given the header with these arrays emptied (count 0, no elements), and their lengths are kept for the report.
+ */
+const TOKENIZER_ARRAYS = new Set(['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type', 'tokenizer.ggml.merges']);
+function skipArray(key: string, length: number): boolean {
+  return TOKENIZER_ARRAYS.has(key) || length > MAX_LAYERS;
 }
 
 /** Walks the header without materialising values; throws {@link GgufReadError} naming the file and the problem. */
@@ -137,7 +172,8 @@ async function scanHeader(src: ByteSource, file: string): Promise<ScanResult> {
     if (n > BigInt(MAX_STRING_BYTES)) throw new GgufReadError(`${file}: ${what()} is a string of ${n} bytes; more than ${MAX_STRING_BYTES}: refused`);
     return c.bytes(Number(n));
   };
-  const value = async (type: number, key: string, depth: number): Promise<void> => {
+  const skipped: SkippedArray[] = [];
+  const value = async (type: number, key: string, depth: number, rawKey?: string): Promise<void> => {
     const fixed = FIXED[type];
     if (fixed !== undefined) return c.skip(fixed);
     if (type === 8) {
@@ -147,18 +183,27 @@ async function scanHeader(src: ByteSource, file: string): Promise<ScanResult> {
     if (type !== 9) throw new GgufReadError(`${file}: ${key} has value type ${type}, which GGUF does not define`);
     if (depth >= 4) throw new GgufReadError(`${file}: ${key} nests arrays more than 4 deep`);
     const sub = await c.u32();
+    const countAt = c.pos;
     const n = count(file, `the array ${key}'s length`, await c.u64(), MAX_ARRAY_ELEMENTS);
     elements += n;
     if (elements > MAX_TOTAL_ELEMENTS) throw new GgufReadError(`${file}: the metadata arrays hold more than ${MAX_TOTAL_ELEMENTS} elements together (at ${key}): refused`);
     const subFixed = FIXED[sub];
-    if (subFixed !== undefined) return c.skip(subFixed * n);
-    for (let i = 0; i < n; i++) await value(sub, `${key}[${i}]`, depth + 1);
+    if (subFixed !== undefined) await c.skip(subFixed * n);
+    else if (sub === 8) {
+      // A string array (a vocabulary: 100k+ strings): lengths checked, bytes skipped, no per-element label built.
+      for (let i = 0; i < n; i++) {
+        const len = await c.u64();
+        if (len > BigInt(MAX_STRING_BYTES)) throw new GgufReadError(`${file}: the value of ${key}[${i}] is a string of ${len} bytes; more than ${MAX_STRING_BYTES}: refused`);
+        await c.skip(Number(len));
+      }
+    } else for (let i = 0; i < n; i++) await value(sub, `${key}[${i}]`, depth + 1);
+    if (rawKey !== undefined && skipArray(rawKey, n)) skipped.push({ key: rawKey, length: n, countAt, end: c.pos });
   };
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for (let i = 0; i < kvCount; i++) {
     const keyBytes = await str(() => `key ${i}`);
-    const key = decoder.decode(keyBytes).slice(0, 200);
-    await value(await c.u32(), JSON.stringify(key), 0);
+    const fullKey = decoder.decode(keyBytes);
+    await value(await c.u32(), JSON.stringify(fullKey.slice(0, 200)), 0, fullKey);
   }
   for (let i = 0; i < tensorCount; i++) {
     const name = decoder.decode(await str(() => `tensor ${i}'s name`)).slice(0, 200);
@@ -175,7 +220,53 @@ async function scanHeader(src: ByteSource, file: string): Promise<ScanResult> {
       throw new GgufReadError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { version, tensorCount, kvCount, infoEnd: c.pos };
+  return { version, tensorCount, kvCount, infoEnd: c.pos, bytes: c.data().subarray(0, c.pos), skipped };
+}
+
+/** The header with every skipped array emptied: its count set to 0 and its elements cut out. Offsets after shift. */
+function compactHeader(scan: ScanResult): Uint8Array {
+  if (scan.skipped.length === 0) return scan.bytes;
+  const cut = scan.skipped.reduce((sum, a) => sum + (a.end - (a.countAt + 8)), 0);
+  const out = new Uint8Array(scan.bytes.length - cut);
+  let from = 0;
+  let to = 0;
+  for (const a of scan.skipped) {
+    out.set(scan.bytes.subarray(from, a.countAt), to);
+    to += a.countAt - from;
+    out.fill(0, to, to + 8); // u64 element count 0
+    to += 8;
+    from = a.end;
+  }
+  out.set(scan.bytes.subarray(from), to);
+  return out;
+}
+
+/**
+ * The library's parse of the scanned header, compacted (skipped arrays emptied), served from memory: no second
+ * read of the file or the network. Its tensor data offset is that of the compact copy, so the caller takes the
+ * real one from the scan ({@link dataStartOf}).
+ */
+async function parseScanned(name: string, scan: ScanResult): Promise<GGUFParseOutput<{ strict: false }>> {
+  const data = compactHeader(scan);
+  // The library reads ahead (a new 2 MB chunk whenever it is within a few KB of its buffer's end): past the header
+  // it gets an empty answer. It never parses past the tensor infos, which the scan found complete.
+  const served = servedFrom(data, data.length, (async () => new Response(new Uint8Array(0), { status: 206, headers: { 'Content-Range': `bytes */${data.length}`, 'Content-Length': '0' } })) as unknown as typeof fetch);
+  try {
+    return (await gguf('http://kv-lens.invalid/header.gguf', { fetch: served })) as unknown as GGUFParseOutput<{ strict: false }>;
+  } catch (e) {
+    if (e instanceof GgufReadError) throw e;
+    throw new GgufReadError(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Where the tensor data starts in the real file: the end of the tensor infos padded to the alignment (gguf.cpp). */
+function dataStartOf(scan: ScanResult, alignment: number): number {
+  return Math.ceil(scan.infoEnd / alignment) * alignment;
+}
+
+function skippedLengths(scan: ScanResult): Record<string, number> | undefined {
+  if (scan.skipped.length === 0) return undefined;
+  return Object.fromEntries(scan.skipped.map((a) => [a.key, a.length]));
 }
 
 function localSource(path: string, size: number): Promise<ByteSource> {
@@ -202,11 +293,11 @@ function toValue(v: unknown): GgufValue {
 }
 
 /** Turns the library's output into KV Lens's header, checking each tensor's data against the file's size. */
-function fromLibrary(file: string, out: GGUFParseOutput<{ strict: false }>, fileBytes: number | undefined): { metadata: Record<string, GgufValue>; tensors: GgufTensor[] } {
+function fromLibrary(file: string, out: GGUFParseOutput<{ strict: false }>, fileBytes: number | undefined, dataStart: number, skipped: ReadonlySet<string>): { metadata: Record<string, GgufValue>; tensors: GgufTensor[] } {
   const metadata: Record<string, GgufValue> = {};
-  // version / tensor_count / kv_count are the library's own fields, not metadata keys.
-  for (const [k, v] of Object.entries(out.metadata)) if (k !== 'version' && k !== 'tensor_count' && k !== 'kv_count') metadata[k] = toValue(v);
-  const dataStart = Number(out.tensorDataOffset);
+  // version / tensor_count / kv_count are the library's own fields, not metadata keys; skipped arrays (emptied in
+  // the library's copy) are absent here and counted in GgufHeader.skippedArrays.
+  for (const [k, v] of Object.entries(out.metadata)) if (k !== 'version' && k !== 'tensor_count' && k !== 'kv_count' && !skipped.has(k)) metadata[k] = toValue(v);
   const tensors: GgufTensor[] = out.tensorInfos.map((t) => {
     const tensor = { name: t.name, shape: t.shape.map((d) => Number(d)), type: Number(t.dtype) };
     if (fileBytes !== undefined) {
@@ -232,17 +323,18 @@ export async function readGgufFile(path: string): Promise<GgufHeader> {
   } finally {
     await src.close();
   }
-  let out: GGUFParseOutput<{ strict: false }>;
-  try {
-    out = (await gguf(path, { allowLocalFile: true })) as unknown as GGUFParseOutput<{ strict: false }>;
-  } catch (e) {
-    throw new GgufReadError(`${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (out.tensorInfos.length !== scan.tensorCount) throw new GgufReadError(`${path}: the header was read two ways and disagrees (${out.tensorInfos.length} vs ${scan.tensorCount} tensors)`);
+  return fromScan(path, scan, size);
+}
+
+/** The library's parse of a scanned header, checked against the scan, as KV Lens's header. */
+async function fromScan(name: string, scan: ScanResult, size: number | undefined): Promise<GgufHeader> {
+  const out = await parseScanned(name, scan);
+  if (out.tensorInfos.length !== scan.tensorCount) throw new GgufReadError(`${name}: the header was read two ways and disagrees (${out.tensorInfos.length} vs ${scan.tensorCount} tensors)`);
   const alignment = Number(out.metadata['general.alignment'] ?? GGUF_DEFAULT_ALIGNMENT);
-  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${path}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
-  const { metadata, tensors } = fromLibrary(path, out, size);
-  return { file: path, version: scan.version, metadata, tensors, shards: 1, fileBytes: size };
+  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${name}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
+  const skipped = skippedLengths(scan);
+  const { metadata, tensors } = fromLibrary(name, out, size, dataStartOf(scan, alignment), new Set(Object.keys(skipped ?? {})));
+  return { file: name, version: scan.version, metadata, tensors, shards: 1, ...(size !== undefined ? { fileBytes: size } : {}), ...(skipped ? { skippedArrays: skipped } : {}) };
 }
 
 /**
@@ -349,17 +441,5 @@ export async function readGgufUrl(url: string, options: { fetch?: typeof fetch }
   // The first chunk read here, so a refused request says why (the scan reads it back from memory).
   await src.read(0, CHUNK);
   const scan = await scanHeader(src, url);
-  const size = src.size;
-  let out: GGUFParseOutput<{ strict: false }>;
-  try {
-    out = (await gguf(url, { fetch: servedFrom(src.data(), size, rangeFetch(url, base)) })) as unknown as GGUFParseOutput<{ strict: false }>;
-  } catch (e) {
-    if (e instanceof GgufReadError) throw e;
-    throw new GgufReadError(`${url}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (out.tensorInfos.length !== scan.tensorCount) throw new GgufReadError(`${url}: the header was read two ways and disagrees (${out.tensorInfos.length} vs ${scan.tensorCount} tensors)`);
-  const alignment = Number(out.metadata['general.alignment'] ?? GGUF_DEFAULT_ALIGNMENT);
-  if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${url}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
-  const { metadata, tensors } = fromLibrary(url, out, size);
-  return { file: url, version: scan.version, metadata, tensors, shards: 1, ...(size !== undefined ? { fileBytes: size } : {}) };
+  return fromScan(url, scan, src.size);
 }

@@ -74,7 +74,12 @@ interface Reads {
 /** Reads typed values from the metadata, recording what was used and refusing what cannot be a size. */
 class Meta {
   readonly reads: Reads = { used: new Set(), missing: new Set() };
-  constructor(private readonly md: Record<string, GgufValue>, readonly arch: string) {}
+  constructor(private readonly md: Record<string, GgufValue>, readonly arch: string, private readonly skipped: Record<string, number> = {}) {}
+
+  /** Elements of an array the reader skipped (GgufHeader.skippedArrays), or undefined. */
+  skippedLength(key: string): number | undefined {
+    return Object.prototype.hasOwnProperty.call(this.skipped, key) ? this.skipped[key] : undefined;
+  }
 
   raw(key: string): GgufValue | undefined {
     return Object.prototype.hasOwnProperty.call(this.md, key) ? this.md[key] : undefined;
@@ -94,6 +99,9 @@ class Meta {
   }
   /** `get_key_or_arr`: one number for every layer, or an array of exactly `n` values. */
   perLayer(key: string, n: number, cap: number, want = true): number[] | undefined {
+    const long = this.skippedLength(key);
+    // Skipped for its length (over MAX_LAYERS, so never one per layer): the same refusal as llama.cpp's.
+    if (long !== undefined) throw new GgufModelError(`${key} holds ${long} values; llama.cpp requires one per layer (${n})`);
     const v = this.raw(key);
     if (v === undefined) {
       if (want) this.reads.missing.add(key);
@@ -241,7 +249,7 @@ export interface GgufDescription {
 export function describeGguf(h: GgufHeader): GgufDescription {
   const archRaw = h.metadata['general.architecture'];
   if (typeof archRaw !== 'string' || archRaw === '') throw new GgufModelError('general.architecture is missing: llama.cpp cannot load a model without it');
-  const m = new Meta(h.metadata, archRaw);
+  const m = new Meta(h.metadata, archRaw, h.skippedArrays);
   m.reads.used.add('general.architecture');
   const arch = archRaw;
   const notes: string[] = [];
@@ -396,9 +404,11 @@ export function describeGguf(h: GgufHeader): GgufDescription {
       denseLayers: m.int(m.k('leading_dense_block_count'), MAX_LAYERS, false) ?? 0,
     };
   }
+  // llama.cpp: `get_key(LLM_KV_VOCAB_SIZE) || get_arr_n(LLM_KV_TOKENIZER_LIST)`: the key, else the tokens' count.
   const vocabKey = m.has(m.k('vocab_size')) ? m.k('vocab_size') : 'tokenizer.ggml.tokens';
   const vocabRaw = m.raw(vocabKey);
-  const vocab = Array.isArray(vocabRaw) ? vocabRaw.length : vocabRaw !== undefined ? toInt(vocabKey, vocabRaw, 1 << 26) : undefined;
+  const vocab = Array.isArray(vocabRaw) ? vocabRaw.length : vocabRaw !== undefined ? toInt(vocabKey, vocabRaw, 1 << 26) : m.skippedLength(vocabKey);
+  if (vocabRaw === undefined && vocab !== undefined) m.reads.used.add(vocabKey);
   const tied = !h.tensors.some((t) => t.name === 'output.weight');
 
   if (!known) {

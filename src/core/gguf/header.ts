@@ -30,4 +30,9 @@ export interface GgufHeader {
   shards: number;
   /** Bytes of the file(s) on disk, when known. */
   fileBytes?: number;
+  /**
+   * Metadata arrays the reader did not materialise (the tokenizer's tokens, scores, types and merges, and any
+   * array longer than one value per layer could be): key -> element count. Absent from `metadata`.
+   */
+  skippedArrays?: Record<string, number>;
 }
