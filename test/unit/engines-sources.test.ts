@@ -199,6 +199,25 @@ describe('check-log on synthetic lines shaped as the engines print them', () => 
     assert.equal(fig(c, 'max_concurrency').match, true);
   });
 
+  it('vLLM hybrid: a logged attention block size above the minimum drives the other figures', () => {
+    // vllm/platforms/interface.py: "Setting attention block size to %d tokens to ensure that attention page size is
+    // >= mamba page size." and "Padding mamba page size by %.2f%% to ensure that mamba page size and attention page
+    // size are exactly equal." With mamba_cache_mode "all" the block is chunk-aligned: 320 here, not the minimum 272.
+    const text = [
+      'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.14.0',
+      "INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'Qwen/Qwen3-Next-80B-A3B-Thinking', 'max_model_len': 4096, 'tensor_parallel_size': 4, 'enable_prefix_caching': True}",
+      'INFO 01-12 12:28:00 [interface.py:891] Setting attention block size to 320 tokens to ensure that attention page size is >= mamba page size.',
+      'INFO 01-12 12:28:00 [interface.py:921] Padding mamba page size by 19.40% to ensure that mamba page size and attention page size are exactly equal.',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('qwen3_next__Qwen3-Next-80B-A3B-Thinking.json'));
+    // Minimum rule: 16 x cdiv(274,432, 16 x 1,024) = 272 (see engines.test.ts), so the logged 320 is explained, not matched.
+    assert.equal(fig(c, 'attention_block_size').predicted, 272);
+    assert.match(fig(c, 'attention_block_size').reason ?? '', /mamba_cache_mode/);
+    // Padding at the logged 320: (320 x 1,024 - 274,432) / 274,432 = 53,248 / 274,432 = 19.40%.
+    assert.equal(fig(c, 'mamba_page_padding').predicted!.toFixed(2), '19.40');
+    assert.equal(fig(c, 'mamba_page_padding').match, true);
+  });
+
   it('TensorRT-LLM: blocks and max tokens from the free-memory line (kvCacheManager.cpp)', () => {
     // "Memory usage when calculating max tokens in paged kv cache: total: %0.2f GiB, available: %0.2f GiB"
     // "Number of blocks in KV cache primary pool: %d"; "Number of tokens per block: %d.";

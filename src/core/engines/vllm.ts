@@ -28,8 +28,9 @@
  *   (`get_max_concurrency_for_kv_cache_config`).
  * - `vllm/platforms/cuda.py` (`check_and_update_config`): MLA models get block size 64 on FlashMLA /
  *   FlashMLA-sparse, 128 on CUTLASS MLA ("Forcing kv cache block size to N for ... backend.").
- * - `vllm/model_executor/models/config.py` (HybridAttentionMambaModelConfig): with Mamba / linear-attention
- *   layers, attention block size = 16 x cdiv(mamba page, 16 x attention page of one token) when unset or smaller,
+ * - `vllm/model_executor/models/config.py` (HybridAttentionMambaModelConfig; `vllm/platforms/interface.py`
+ *   `_align_hybrid_block_size` in 2026): with Mamba / linear-attention layers, attention block size = a x
+ *   cdiv(mamba page, a x attention page of one token), a = max(16, the user's block size), when unset or smaller,
  *   and the Mamba page is padded to the attention page ("Padding mamba page size by x%").
  * - `vllm/config/cache.py`: gpu_memory_utilization 0.9, block_size 16, kv_cache_dtype auto (the model dtype).
  * - `vllm/v1/worker/gpu_worker.py` (`determine_available_memory`): available = total x utilisation - weights -
@@ -206,7 +207,12 @@ export function vllmLayout(model: ModelDescription, s: VllmSettings): VllmLayout
     // config.py: attention page of one token vs the largest state page.
     const attn1 = Math.max(...attention.map((a) => a.perToken));
     mambaPage = Math.max(...mamba.map((m) => m.pageBytes));
-    const needed = 16 * cdiv(mambaPage, 16 * attn1);
+    // Alignment: the attention backend's smallest kernel block (16 for FlashAttention / FlashInfer), raised to a
+    // block size the user set (vllm/platforms/interface.py _align_hybrid_block_size, 2026; 16 alone before).
+    // With mamba_cache_mode "all" (prefix caching) vLLM also rounds to the Mamba chunk size: not modelled here,
+    // the check reads the "Setting attention block size" line instead.
+    const align = Math.max(16, s.blockSize ?? 16);
+    const needed = align * cdiv(mambaPage, align * attn1);
     if (s.blockSize === undefined || s.blockSize < needed) {
       blockSize = needed;
       attentionBlockSizeRaised = needed;

@@ -138,7 +138,10 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const maxModelLen = numOf(settings.max_model_len) ?? numOf(settings.max_seq_len) ?? model.maxContext?.value ?? 4096;
     const tp = numOf(settings.tensor_parallel_size) ?? 1;
     const kvDtype = engineKvDtype(model, settings);
-    const blockSize = numOf(settings.block_size);
+    // The block size the engine settled on: "Setting attention block size to N tokens" (hybrid Mamba models) is the
+    // final word when printed (it also folds in rules KV Lens does not model, such as mamba_cache_mode "all").
+    const loggedAttnBlock = su.figures.find((f) => f.name === 'attention_block_size')?.value;
+    const blockSize = numOf(settings.block_size) ?? loggedAttnBlock;
     let maxNumBatchedTokens = numOf(settings.max_num_batched_tokens) ?? 2048;
     // vllm/model_executor/models/config.py (DeepseekV32ForCausalLM): an fp8 cache of a sparse-MLA model is fp8_ds_mla.
     const kvStr = typeof settings.kv_cache_dtype === 'string' ? settings.kv_cache_dtype : undefined;
@@ -214,9 +217,14 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
           push(f, mid, undefined, [lo, hi]);
           break;
         }
-        case 'attention_block_size':
-          push(f, layout.attentionBlockSizeRaised ?? layout.blockSize, layout.attentionBlockSizeRaised === undefined ? 'KV Lens finds no state layers that would raise the block size' : undefined);
+        case 'attention_block_size': {
+          // Predicted from the rule at the user's block size (not from the logged line itself).
+          const rule = vllmLayout(model, { maxModelLen, tp, kvDtype, ...(numOf(settings.block_size) ? { blockSize: numOf(settings.block_size)! } : {}), maxNumBatchedTokens });
+          const predicted = rule.attentionBlockSizeRaised ?? rule.blockSize;
+          push(f, predicted, rule.attentionBlockSizeRaised === undefined ? 'KV Lens finds no state layers that would raise the block size'
+            : f.value > predicted && f.value % 16 === 0 ? 'larger than the minimum: with prefix caching on a hybrid (mamba_cache_mode "all") vLLM rounds the block to the Mamba chunk size; the other figures use the logged block size' : undefined);
           break;
+        }
         case 'mamba_page_padding':
           push(f, layout.mambaPaddingPct ?? 0);
           break;
