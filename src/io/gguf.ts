@@ -387,10 +387,10 @@ export function rangeFetch(url: string, base: typeof fetch = fetch, onTotal?: (b
 
 /**
  * Range reads of a remote file for the pre-scan, through {@link rangeFetch} (206 required, bytes capped); the
- * file's size is learnt from the first answer's Content-Range. Everything read is kept (the scan reads from
- * byte 0 on, in order), so the library is then served the same bytes without asking the network again.
+ * file's size is learnt from the first answer's Content-Range. Only the first chunk is kept here (read ahead so a
+ * refused request says why); the scan's cursor keeps the header, which the library is then served from memory.
  */
-function remoteSource(url: string, f: typeof fetch): ByteSource & { data: () => Uint8Array } {
+function remoteSource(url: string, f: typeof fetch): ByteSource {
   let size: number | undefined;
   let data = new Uint8Array(0);
   const fetchRange = rangeFetch(url, f, (n) => (size = n));
@@ -402,22 +402,16 @@ function remoteSource(url: string, f: typeof fetch): ByteSource & { data: () => 
       if (offset + length <= data.length) return data.subarray(offset, offset + length);
       const res = await fetchRange(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
       const got = new Uint8Array(await res.arrayBuffer()).subarray(0, length);
-      if (offset === data.length) {
-        const next = new Uint8Array(data.length + got.length);
-        next.set(data);
-        next.set(got, data.length);
-        data = next;
-      }
+      if (offset === 0 && data.length === 0) data = got;
       return got;
     },
     close: async () => undefined,
-    data: () => data,
   };
 }
 
 /**
  * A fetch for the library that answers its range requests from the bytes the pre-scan read (the whole header),
- * and asks the network (through `fallback`) only for a range that starts past them.
+ * and calls `fallback` only for a range that starts past them.
  */
 function servedFrom(data: Uint8Array, size: number | undefined, fallback: typeof fetch): typeof fetch {
   return (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
