@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
-import { llamaCppKv, sglangCells, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
+import { engineEstimate, llamaCppKv, sglangCells, sglangHybridSwaDefault, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
 import { checkStartUp, readLogText } from '../../src/core/logs';
 import type { ModelDescription } from '../../src/core/types';
 import { CONFIGS } from '../fixtures/paths';
@@ -272,6 +272,20 @@ describe('SGLang hybrid SWA pools (python/sglang/srt/model_executor/model_runner
     const p = sglangPool(cells, GiB);
     assert.equal(p.maxTotalNumTokens, 6167);
     assert.equal(p.swaTokens, 4933);
+  });
+
+  it('server_args.py turns hybrid SWA memory off for GptOss and Gemma 2 / 3 / 3n: every layer full length', () => {
+    assert.equal(sglangHybridSwaDefault('GptOssForCausalLM'), false);
+    assert.equal(sglangHybridSwaDefault('Gemma3ForConditionalGeneration'), false);
+    assert.equal(sglangHybridSwaDefault('Gemma3nForCausalLM'), false);
+    assert.equal(sglangHybridSwaDefault('Llama4ForConditionalGeneration'), true);
+    // The side-by-side estimate for gpt-oss: one full pool of 24 layers, no SWA pool.
+    const est = engineEstimate('sglang', model('gpt_oss__gpt-oss-20b.json'), { gpuMemoryGiB: 80, context: 8192, batch: 1, tp: 1 });
+    assert.deepEqual(est.pools.map((p) => [p.name, p.layers]), [['full', 24]]);
+    // A log without the K size line: the check falls back on the same default and says so.
+    const text = "[2026-03-11 13:53:00] server_args=ServerArgs(model_path='openai/gpt-oss-20b', page_size=1, tp_size=1)\n[2026-03-11 13:53:23 TP0] max_total_num_tokens=1000, chunked_prefill_size=8192";
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('gpt_oss__gpt-oss-20b.json'));
+    assert.equal(c.settings.disable_hybrid_swa_memory, true);
   });
 
   it('check-log: the lower-case "Use sliding window memory pool" line, SWA tokens aligned to page_size', () => {

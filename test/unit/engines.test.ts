@@ -94,8 +94,18 @@ describe('SGLang', () => {
   it('default mem_fraction_static from the GPU size', () => {
     // 80 GiB: reserved = 512 + 8192 x 1.5 + 256 x 2 + 1/8 x 1024 = 13440 MiB; (81920 - 13440) / 81920 = 0.836.
     assert.equal(sglangDefaultFraction(80).value, 0.836);
-    // 24 GiB: 512 + 2048 x 1.5 + 8 x 2 + 128 = 3728; (24576 - 3728) / 24576 = 0.848.
-    assert.equal(sglangDefaultFraction(24).value, 0.848);
+    // 24 GiB (server_args.py _handle_gpu_memory_settings: 20-35 GiB -> chunked 2048, cuda_graph_max_bs 24 below
+    // tp 4): 512 + 2048 x 1.5 + 24 x 2 + 128 = 3760; (24576 - 3760) / 24576 = 0.847.
+    assert.equal(sglangDefaultFraction(24).value, 0.847);
+    // 16 GiB (under 20: bs 8): 512 + 3072 + 16 + 128 = 3728; (16384 - 3728) / 16384 = 0.772.
+    assert.equal(sglangDefaultFraction(16).value, 0.772);
+    // 48 GiB at tp 4 (35-60: chunked 4096, bs 160): 512 + 6144 + 320 + 512 = 7488; (49152 - 7488) / 49152 = 0.848.
+    assert.equal(sglangDefaultFraction(48, 4).value, 0.848);
+    // 192 GiB (160 and over: chunked 16384, bs 512 at any tp): 512 + 24576 + 1024 + 128 = 26240;
+    // (196608 - 26240) / 196608 = 0.867.
+    assert.equal(sglangDefaultFraction(192).value, 0.867);
+    // An EAGLE draft adds 2 GiB: 80 GiB -> 13440 + 2048 = 15488; (81920 - 15488) / 81920 = 0.811.
+    assert.equal(sglangDefaultFraction(80, 1, 1, 'EAGLE3').value, 0.811);
   });
 });
 

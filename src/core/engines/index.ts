@@ -10,7 +10,7 @@ import type { ModelDescription } from '../types';
 import { estimateWeights } from '../weights';
 import { llamaCacheType, llamaCppKv } from './llamacpp';
 import type { LlamaCacheType } from './llamacpp';
-import { sglangCells, sglangDefaultFraction, sglangPool } from './sglang';
+import { sglangCells, sglangDefaultFraction, sglangHybridSwaDefault, sglangPool } from './sglang';
 import { trtllmPool } from './trtllm';
 import { ENGINE_IDS, GIB } from './types';
 import type { EngineAssumption, EngineEstimate, EngineId, OperatingPoint } from './types';
@@ -20,7 +20,7 @@ export * from './types';
 export { llamaCppKv, llamaRecurrentWidths, LLAMA_TYPE_BYTES, isLlamaCacheType, llamaCacheType } from './llamacpp';
 export type { LlamaCppKv, LlamaCppSettings, LlamaCacheType } from './llamacpp';
 export { vllmLayout, vllmPool, vllmMaxModelLen, vllmRequestBlocks } from './vllm';
-export { sglangCells, sglangPool, sglangDefaultFraction } from './sglang';
+export { sglangCells, sglangPool, sglangDefaultFraction, sglangHybridSwaDefault } from './sglang';
 export { trtllmPool, trtllmBytesPerToken } from './trtllm';
 
 /** What every engine needs beyond the operating point. */
@@ -97,7 +97,8 @@ export function engineEstimate(engine: EngineId, model: ModelDescription, op: Op
       return est;
     }
     case 'sglang': {
-      const cells = sglangCells(model, { kvDtype, tp });
+      const hybridSwa = sglangHybridSwaDefault(model.architectures[0]);
+      const cells = sglangCells(model, { kvDtype, tp, disableHybridSwaMemory: !hybridSwa });
       const frac = gpu !== undefined ? sglangDefaultFraction(op.gpuMemoryGiB!, tp) : undefined;
       const fraction = frac?.value ?? 0.88;
       const assumptions: EngineAssumption[] = [
@@ -109,6 +110,7 @@ export function engineEstimate(engine: EngineId, model: ModelDescription, op: Op
       const launch = `python -m sglang.launch_server --model-path ${id} --context-length ${context} --tp ${tp} --mem-fraction-static ${fraction} --kv-cache-dtype ${kvDtype === modelKv ? 'auto' : kvDtype === 'fp8' ? 'fp8_e4m3' : kvDtype} --max-running-requests ${batch}`;
       const est: EngineEstimate = { engine, rulesVersion: 'SGLang (late 2025 - 2026)', kvBytesPerGpu: 0, pools: [], launch, assumptions, notes: [] };
       if (cells.stateBytesPerRequest) est.notes.push(`State pool apart: ${formatBytes(cells.stateBytesPerRequest)} per running request.`);
+      if (!hybridSwa && model.layers.some((l) => l.kind === 'sliding' || l.kind === 'chunked')) est.notes.push(`SGLang turns hybrid SWA memory off for ${model.architectures[0]} (server_args.py): every layer full length.`);
       if (gpu === undefined) {
         est.notes.push('No GPU memory given: the pool is sized from memory.');
         return est;

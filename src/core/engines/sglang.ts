@@ -17,9 +17,12 @@
  *   (size + page_size) x heads x head_dim; the start-up line prints "K size" / "V size" in GB of 2^30 bytes.
  * - `python/sglang/srt/server_args.py` (`_handle_gpu_memory_settings`, since PR 10975): mem_fraction_static =
  *   round((gpu_mem - reserved) / gpu_mem, 3), gpu_mem in MiB, reserved = 512 + max(chunked_prefill_size, 2048)
- *   x 1.5 + cuda_graph_max_bs x 2 + tp x pp / 8 x 1024, at least 10 GiB on GPUs over 60 GiB;
- *   chunked_prefill_size 2048 under 35 GiB, 4096 under 60, 8192 under 160, else 16384. Earlier versions used a
- *   table by tp (0.88 at tp 1, 0.87 at 2, 0.85 at 4, 0.81 at 8, 0.79 at 16).
+ *   x 1.5 + cuda_graph_max_bs x 2 + tp x pp / 8 x 1024, at least 10 GiB on GPUs over 60 GiB, then + 2 GiB for an
+ *   EAGLE-type draft (6 GiB STANDALONE, none for NGRAM); by GPU memory (chunked_prefill_size, cuda_graph_max_bs):
+ *   under 20 GiB (2048, 8); under 35 (2048, 24 below tp 4 else 80); under 60 (4096, 32 / 160); under 160
+ *   (8192, 256 / 512); else (16384, 512). Earlier versions used a table by tp (0.88 at tp 1, 0.87 at 2, 0.85 at
+ *   4, 0.81 at 8, 0.79 at 16). `_handle_model_specific_adjustments` turns hybrid SWA memory off for GptOss,
+ *   Gemma 2 / 3 / 3n and Olmo2 (`sglangHybridSwaDefault`).
  */
 import { KV_DTYPE_BYTES, toKvDtype } from '../dtype';
 import type { KvDtype, ModelDescription } from '../types';
@@ -46,13 +49,22 @@ export interface SglangFraction {
 }
 
 /** server_args.py's default mem_fraction_static for a GPU of `gpuMemGiB` (MiB arithmetic as SGLang's). */
-export function sglangDefaultFraction(gpuMemGiB: number, tp = 1, pp = 1): SglangFraction {
+export function sglangDefaultFraction(gpuMemGiB: number, tp = 1, pp = 1, speculative?: string): SglangFraction {
   const mib = gpuMemGiB * 1024;
   const chunkedPrefillSize = mib < 35 * 1024 ? 2048 : mib < 60 * 1024 ? 4096 : mib < 160 * 1024 ? 8192 : 16384;
-  const cudaGraphMaxBs = mib < 35 * 1024 ? (tp < 4 ? 8 : 80) : mib < 60 * 1024 ? (tp < 4 ? 24 : 80) : (tp < 4 ? 256 : 512);
+  const cudaGraphMaxBs = mib < 20 * 1024 ? 8 : mib < 35 * 1024 ? (tp < 4 ? 24 : 80) : mib < 60 * 1024 ? (tp < 4 ? 32 : 160) : mib < 160 * 1024 ? (tp < 4 ? 256 : 512) : 512;
   let reserved = 512 + Math.max(chunkedPrefillSize, 2048) * 1.5 + cudaGraphMaxBs * 2 + ((tp * pp) / 8) * 1024;
   if (mib > 60 * 1024) reserved = Math.max(reserved, 10 * 1024);
+  if (speculative) reserved += speculative.toUpperCase() === 'STANDALONE' ? 6 * 1024 : speculative.toUpperCase() === 'NGRAM' ? 0 : 2 * 1024;
   return { value: Math.round(((mib - reserved) / mib) * 1000) / 1000, reservedMiB: reserved, chunkedPrefillSize, cudaGraphMaxBs };
+}
+
+/**
+ * Whether SGLang keeps a separate SWA pool for this model by default: server_args.py
+ * `_handle_model_specific_adjustments` sets disable_hybrid_swa_memory for these architectures.
+ */
+export function sglangHybridSwaDefault(architecture: string | undefined): boolean {
+  return !/^(GptOss|Gemma2|Gemma3n?|Olmo2)For/.test(architecture ?? '');
 }
 
 /** Per-token bytes of the pools and how many layers each has. */

@@ -8,7 +8,7 @@
 import { KV_DTYPE_BYTES, toKvDtype } from '../dtype';
 import { isLlamaCacheType, llamaCppKv, llamaRecurrentWidths } from '../engines/llamacpp';
 import type { LlamaCacheType, LlamaCppSettings } from '../engines/llamacpp';
-import { sglangCells } from '../engines/sglang';
+import { sglangCells, sglangHybridSwaDefault } from '../engines/sglang';
 import { trtllmBytesPerToken } from '../engines/trtllm';
 import { vllmLayout, vllmPool } from '../engines/vllm';
 import { GIB, MIB } from '../engines/types';
@@ -256,6 +256,12 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
         disable = true;
         notes.push('disable_hybrid_swa_memory is not printed; the K size is that of every layer at full length, so it was on (--disable-hybrid-swa-memory).');
       }
+    }
+    // A "Use sliding window memory pool" line means the hybrid pools were made; else server_args.py's default by architecture.
+    if (disable === undefined && su.figures.some((f) => f.name === 'sglang_full_tokens')) disable = false;
+    if (disable === undefined && !sglangHybridSwaDefault(model.architectures[0]) && sglangCells(model, { tp, kvDtype }).swaLayers > 0) {
+      disable = true;
+      notes.push(`disable_hybrid_swa_memory is not printed; SGLang sets it for ${model.architectures[0]} (server_args.py _handle_model_specific_adjustments).`);
     }
     const { cells } = kAt(disable ?? false);
     for (const f of su.figures) {
