@@ -293,16 +293,26 @@ function toValue(v: unknown): GgufValue {
 }
 
 /** Turns the library's output into KV Lens's header, checking each tensor's data against the file's size. */
-function fromLibrary(file: string, out: GGUFParseOutput<{ strict: false }>, fileBytes: number | undefined, dataStart: number, skipped: ReadonlySet<string>): { metadata: Record<string, GgufValue>; tensors: GgufTensor[] } {
+function fromLibrary(file: string, out: GGUFParseOutput<{ strict: false }>, fileBytes: number | undefined, dataStart: number, alignment: number, skipped: ReadonlySet<string>): { metadata: Record<string, GgufValue>; tensors: GgufTensor[] } {
   const metadata: Record<string, GgufValue> = {};
   // version / tensor_count / kv_count are the library's own fields, not metadata keys; skipped arrays (emptied in
   // the library's copy) are absent here and counted in GgufHeader.skippedArrays.
   for (const [k, v] of Object.entries(out.metadata)) if (k !== 'version' && k !== 'tensor_count' && k !== 'kv_count' && !skipped.has(k)) metadata[k] = toValue(v);
+  // ggml/src/gguf.cpp gguf_init_from_file_impl: tensor names are unique ("duplicate tensor name"), and each
+  // tensor's offset is exactly the sum of the earlier tensors' sizes, each padded to the alignment ("tensor '%s'
+  // has offset %" PRIu64 ", expected %zu"): a file that breaks either is one llama.cpp refuses to load.
+  const names = new Set<string>();
+  let expected = 0;
   const tensors: GgufTensor[] = out.tensorInfos.map((t) => {
     const tensor = { name: t.name, shape: t.shape.map((d) => Number(d)), type: Number(t.dtype) };
+    if (names.has(t.name)) throw new GgufReadError(`${file}: tensor ${JSON.stringify(t.name)} appears twice (gguf.cpp refuses a duplicate tensor name)`);
+    names.add(t.name);
+    const { bytes } = tensorSize(tensor);
+    const offset = Number(t.offset);
+    if (offset !== expected) throw new GgufReadError(`${file}: tensor ${JSON.stringify(t.name)} has data offset ${offset}, expected ${expected} (gguf.cpp requires the tensors' data in order, each padded to ${alignment} bytes)`);
+    expected += Math.ceil(bytes / alignment) * alignment;
     if (fileBytes !== undefined) {
-      const { bytes } = tensorSize(tensor);
-      const end = dataStart + Number(t.offset) + bytes;
+      const end = dataStart + offset + bytes;
       if (end > fileBytes) throw new GgufReadError(`${file}: truncated: tensor ${JSON.stringify(t.name)} ends at byte ${end} but the file has ${fileBytes}`);
     }
     return tensor;
@@ -333,7 +343,7 @@ async function fromScan(name: string, scan: ScanResult, size: number | undefined
   const alignment = Number(out.metadata['general.alignment'] ?? GGUF_DEFAULT_ALIGNMENT);
   if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${name}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
   const skipped = skippedLengths(scan);
-  const { metadata, tensors } = fromLibrary(name, out, size, dataStartOf(scan, alignment), new Set(Object.keys(skipped ?? {})));
+  const { metadata, tensors } = fromLibrary(name, out, size, dataStartOf(scan, alignment), alignment, new Set(Object.keys(skipped ?? {})));
   return { file: name, version: scan.version, metadata, tensors, shards: 1, ...(size !== undefined ? { fileBytes: size } : {}), ...(skipped ? { skippedArrays: skipped } : {}) };
 }
 

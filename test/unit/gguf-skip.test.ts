@@ -6,13 +6,13 @@
  * test/support/ggufWriter.ts; expected figures are worked out by hand beside each assertion.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeGguf, GgufModelError } from '../../src/core/gguf/describe';
 import { GgufReadError, readGguf, readGgufUrl } from '../../src/io/gguf';
-import { arr, f32, str, u32, writeGguf, type KvValue, type TensorSpec } from '../support/ggufWriter';
+import { arr, f32, ggufHeader, str, u32, writeGguf, type KvValue, type TensorSpec } from '../support/ggufWriter';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvlens-gguf-skip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,5 +84,41 @@ describe('tokenizer arrays are counted, not materialised', () => {
     const h = await readGguf(p);
     assert.equal(h.skippedArrays?.['llama.attention.head_count_kv'], 10_001);
     assert.throws(() => describeGguf(h), (e: unknown) => e instanceof GgufModelError && /head_count_kv holds 10001 values; llama\.cpp requires one per layer \(2\)/.test(e.message));
+  });
+});
+
+describe("gguf.cpp's tensor data layout", () => {
+  // Two F16 tensors: a [64, 3] (192 elements x 2 = 384 bytes, padded to 64: 384) and b [64, 1] (128 bytes).
+  // gguf.cpp requires a at offset 0 and b at exactly 384.
+  const two: TensorSpec[] = [{ name: 'a.weight', shape: [64, 3], type: 1 }, { name: 'b.weight', shape: [64, 1], type: 1 }];
+  const small = kv.filter(([k]) => !k.startsWith('tokenizer.'));
+  /** The header with b.weight's u64 data offset replaced: after its name, n_dims (4), 2 dims (16) and type (4). */
+  function withOffset(offset: bigint): Uint8Array {
+    const { header, dataBytes } = ggufHeader({ kv: small, tensors: two, alignment: 64 });
+    const buf = Buffer.alloc(header.length + dataBytes);
+    buf.set(header);
+    const at = buf.indexOf(Buffer.from('b.weight')) + 'b.weight'.length + 4 + 16 + 4;
+    buf.writeBigUInt64LE(offset, at);
+    return buf;
+  }
+  test('the layout the writer gives passes (offsets 0 and 384)', async () => {
+    const p = file();
+    writeFileSync(p, withOffset(384n));
+    assert.equal((await readGguf(p)).tensors.length, 2);
+  });
+  test('a gap, an overlap or a misaligned offset is refused, naming the tensor and both offsets', async () => {
+    for (const bad of [448n, 0n, 390n]) {
+      const p = file();
+      writeFileSync(p, withOffset(bad));
+      await assert.rejects(readGguf(p), (e: unknown) => e instanceof GgufReadError && e.message.includes(`tensor "b.weight" has data offset ${bad}, expected 384`));
+    }
+  });
+  test('a duplicate tensor name is refused', async () => {
+    const p = file();
+    const { header, dataBytes } = ggufHeader({ kv: small, tensors: [two[0]!, { ...two[1]!, name: 'a.weight' }], alignment: 64 });
+    const buf = Buffer.alloc(header.length + dataBytes);
+    buf.set(header);
+    writeFileSync(p, buf);
+    await assert.rejects(readGguf(p), (e: unknown) => e instanceof GgufReadError && /tensor "a\.weight" appears twice/.test(e.message));
   });
 });
