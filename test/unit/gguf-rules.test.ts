@@ -76,3 +76,38 @@ describe('falcon-h1: attention and SSM in every layer', () => {
     assert.match(note, /2 x 201984 x 4 = 1615872 bytes per sequence/);
   });
 });
+
+describe('MLA (deepseek2 and the models converted to it)', () => {
+  // DeepSeek-V3 after llama.cpp's MLA conversion (convert_hf_to_gguf.py DeepseekV2Model): head_count_kv 1,
+  // key_length = kv_lora_rank + qk_rope_head_dim = 512 + 64 = 576, value_length = kv_lora_rank = 512,
+  // key_length_mla = qk_nope + qk_rope = 128 + 64 = 192, value_length_mla = v_head_dim = 128. Two layers here.
+  const v3 = (extra: GgufHeader['metadata'] = {}, drop: string[] = []): GgufHeader => {
+    const md: GgufHeader['metadata'] = {
+      'general.architecture': 'deepseek2', 'deepseek2.block_count': 2, 'deepseek2.embedding_length': 7168, 'deepseek2.context_length': 163840,
+      'deepseek2.attention.head_count': 128, 'deepseek2.attention.head_count_kv': 1, 'deepseek2.attention.key_length': 576, 'deepseek2.attention.value_length': 512,
+      'deepseek2.attention.key_length_mla': 192, 'deepseek2.attention.value_length_mla': 128, 'deepseek2.attention.kv_lora_rank': 512, 'deepseek2.rope.dimension_count': 64,
+      ...extra,
+    };
+    for (const k of drop) delete md[k];
+    return header(md);
+  };
+  test('both *_mla keys: one K-only latent of key_length x head_count_kv = 576 per token per layer', () => {
+    const d = describeGguf(v3());
+    assert.equal(d.model.attention.kind, 'MLA');
+    assert.deepEqual(d.model.layers.map((l) => l.mlaLatent), [576, 576]);
+    assert.equal(d.model.mla?.vHeadDim.value, 128);
+    assert.equal(d.model.mla?.qkNopeHeadDim.value, 128);
+  });
+  test('value_length_mla missing: llama.cpp is_mla() is false, so the cache is full K and V of the one KV head', () => {
+    // n_embd_k_gqa = 576 x 1, n_embd_v_gqa = 512 x 1: (576 + 512) values per token per layer, not a latent.
+    const d = describeGguf(v3({}, ['deepseek2.attention.value_length_mla']));
+    assert.equal(d.model.mla, undefined);
+    assert.deepEqual(d.model.layers.map((l) => [l.kvHeads, l.headDimK, l.headDimV, l.mlaLatent]), [[1, 576, 512, undefined], [1, 576, 512, undefined]]);
+    assert.ok(d.model.notes.some((n) => n.includes('deepseek2.attention.value_length_mla')));
+  });
+  test("a key width other than rank + rope: llama.cpp allocates the file's key_length x head_count_kv, and the note says so", () => {
+    const d = describeGguf(v3({ 'deepseek2.attention.key_length': 640 }));
+    assert.deepEqual(d.model.layers.map((l) => l.mlaLatent), [640, 640]);
+    assert.ok(d.model.notes.some((n) => /= 640 values per token per layer \(K only\), not .* = 576/.test(n)));
+  });
+});

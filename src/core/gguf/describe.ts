@@ -312,17 +312,26 @@ export function describeGguf(h: GgufHeader): GgufDescription {
     const kMla = m.int(m.k('attention.key_length_mla'), MAX_HEAD_SIZE, false);
     const vMla = m.int(m.k('attention.value_length_mla'), MAX_HEAD_SIZE, false);
     if (rank === undefined || rot === undefined) throw new GgufModelError(`${arch}: MLA needs ${loraKey} and ${rotKey}`);
-    if (kMla !== undefined) {
+    // llama_hparams::is_mla(): n_embd_head_k_mla != 0 && n_embd_head_v_mla != 0; both keys, or no MLA cache.
+    if (kMla && vMla) {
+      // llama-kv-cache.cpp: `has_v = !is_mla`, and K holds n_embd_k_gqa(il) = key_length x head_count_kv(il)
+      // per token (the converter writes key_length = kv_lora_rank + rope dims and head_count_kv = 1): the file's
+      // own width is what llama.cpp allocates; a file where it is not rank + rope is said so.
+      const width = m.has(keyKey) ? kLen * Math.max(1, kvHeads.find((k) => k > 0) ?? 1) : rank + rot;
       mla = {
         kvLoraRank: derived(rank, [loraKey]),
         qkRopeHeadDim: derived(rot, [rotKey]),
         qkNopeHeadDim: derived(Math.max(0, kMla - rot), [m.k('attention.key_length_mla'), rotKey]),
-        vHeadDim: derived(vMla ?? kMla - rot, vMla !== undefined ? [m.k('attention.value_length_mla')] : []),
-        latent: rank + rot,
+        vHeadDim: derived(vMla, [m.k('attention.value_length_mla')]),
+        latent: width,
       };
-      notes.push(`MLA: llama.cpp caches one latent of ${rank} + ${rot} = ${rank + rot} values per token per layer (K only; V is read from it).`);
+      notes.push(
+        width === rank + rot
+          ? `MLA: llama.cpp caches one latent of ${rank} + ${rot} = ${rank + rot} values per token per layer (K only; V is read from it).`
+          : `MLA: llama.cpp caches ${keyKey} x ${kvKey} = ${width} values per token per layer (K only), not ${loraKey} + ${rotKey} = ${rank + rot}: the file's key width is what it allocates.`,
+      );
     } else {
-      notes.push(`${arch}: the file has no ${m.k('attention.key_length_mla')} (converted before llama.cpp's MLA cache): llama.cpp decompresses K and V per head and caches them in full (${kvHeads[0]} KV heads x ${kLen}/${vLen}).`);
+      notes.push(`${arch}: the file has no ${kMla ? m.k('attention.value_length_mla') : m.k('attention.key_length_mla')} (converted before llama.cpp's MLA cache): llama.cpp decompresses K and V per head and caches them in full (${kvHeads[0]} KV heads x ${kLen}/${vLen}).`);
     }
   }
 
