@@ -345,3 +345,42 @@ describe('llama.cpp (src/llama-kv-cache.cpp llama_kv_cache ctor)', () => {
     assert.equal(off.swa!.vBytes, on.swa!.vBytes);
   });
 });
+
+describe('formats KV Lens does not size are never given a figure', () => {
+  const vllmLog = (dtype: string, tokens: string) => [
+    'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.16.0',
+    `INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'Qwen/Qwen2.5-7B-Instruct', 'max_model_len': 4096, 'kv_cache_dtype': '${dtype}'}`,
+    'INFO 01-12 12:30:01 [gpu_worker.py:298] Available KV cache memory: 10.00 GiB',
+    `INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: ${tokens} tokens`,
+  ].join('\n');
+
+  it('vLLM nvfp4: the pool figures are left unpredicted, with the reason', () => {
+    const c = checkStartUp(readLogText(vllmLog('nvfp4', '700,000')).startUps[0]!, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, null);
+    assert.match(fig(c, 'gpu_kv_cache_tokens').reason ?? '', /nvfp4/);
+  });
+
+  it('vLLM fp8_per_token_head: fp32 scales per token and head are part of the page (AttentionSpec.page_size_bytes)', () => {
+    // Per layer and token: 4 heads x (128 + 128) x 1 B + 2 x 4 heads x 4 B = 1,056 B; page 16 x 1,056 = 16,896 B;
+    // 10 GiB // 16,896 // 28 layers = 22,696 blocks -> 363,136 tokens.
+    const c = checkStartUp(readLogText(vllmLog('fp8_per_token_head', '363,136')).startUps[0]!, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, 363136);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
+  });
+
+  it('llama.cpp with a cache type KV Lens does not know: cells and layers checked, sizes not guessed', () => {
+    const text = [
+      'build: 7100 (abcdef12) with cc',
+      'llama_context: n_seq_max     = 1',
+      'llama_context: n_ctx         = 4096',
+      'llama_kv_cache: size =  100.00 MiB (  4096 cells,  28 layers,  1/1 seqs), K (turbo3): 50.00 MiB, V (turbo3): 50.00 MiB',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'kv.cells').predicted, 4096);
+    assert.equal(fig(c, 'kv.layers').predicted, 28);
+    for (const n of ['kv.size', 'kv.K', 'kv.V']) {
+      assert.equal(fig(c, n).predicted, null);
+      assert.match(fig(c, n).reason ?? '', /turbo3/);
+    }
+  });
+});

@@ -64,6 +64,11 @@ export interface VllmSettings {
    * chunked layers become FullAttentionSpec and keep a full-length cache (`unify_hybrid_kv_cache_specs`).
    */
   disableHybrid?: boolean;
+  /**
+   * `fp8_per_token_head` / `int8_per_token_head`: one fp32 scale per token and head for K and for V, carved from the
+   * page (kv_cache_interface.py AttentionSpec.page_size_bytes: + 2 x block x heads x 4 B).
+   */
+  perTokenHeadScales?: boolean;
 }
 
 /** Bytes per token of DeepSeek-V3.2's `fp8_ds_mla` cache (kv_cache_interface.py, flashmla_sparse.py): 512 fp8 + 4 x fp32 scales + 64 bf16 rope. */
@@ -130,7 +135,7 @@ export interface VllmPool {
 type RawSpec = Omit<VllmSpec, 'layers' | 'blockSize'> & { perToken: number };
 
 /** The specs one decoder layer registers (an MLA layer of a sparse model adds its indexer as a second layer). */
-function specsOf(l: LayerSpec, bytes: number, tp: number, stateBytes: number, cacheDtypeStr: string | undefined, disableHybrid: boolean): RawSpec[] {
+function specsOf(l: LayerSpec, bytes: number, tp: number, stateBytes: number, cacheDtypeStr: string | undefined, disableHybrid: boolean, scales = false): RawSpec[] {
   if (l.sharesCacheWith !== undefined || l.kind === 'none') return [];
   if (l.kind === 'state') {
     const b = ((l.stateElements ?? 0) / tp) * (l.stateBytesPerElement ?? stateBytes);
@@ -147,7 +152,7 @@ function specsOf(l: LayerSpec, bytes: number, tp: number, stateBytes: number, ca
     return out;
   }
   const heads = Math.max(1, Math.floor(l.kvHeads / tp));
-  const perToken = heads * (l.headDimK + (l.sharedKv ? 0 : l.headDimV)) * bytes;
+  const perToken = heads * (l.headDimK + (l.sharedKv ? 0 : l.headDimV)) * bytes + (scales ? 2 * heads * 4 : 0);
   const kind = disableHybrid ? 'full' : l.kind === 'sliding' ? 'sliding' : l.kind === 'chunked' ? 'chunked' : 'full';
   // A FullAttentionSpec that records its window is still a spec apart (dataclass equality), of the same type.
   return [{ kind, ...(kind !== 'full' ? { window: l.window } : {}), pageBytes: 0, perToken, key: `${kind}|${l.window ?? ''}|${perToken}` }];
@@ -171,7 +176,7 @@ export function vllmLayout(model: ModelDescription, s: VllmSettings): VllmLayout
   const maxNumBatchedTokens = s.maxNumBatchedTokens ?? 2048;
   const raw = new Map<string, RawSpec & { layers: number }>();
   for (const l of model.layers) {
-    for (const sp of specsOf(l, bytes, tp, stateBytes, s.cacheDtypeStr, s.disableHybrid === true)) {
+    for (const sp of specsOf(l, bytes, tp, stateBytes, s.cacheDtypeStr, s.disableHybrid === true, s.perTokenHeadScales === true)) {
       const e = raw.get(sp.key);
       if (e) e.layers++;
       else raw.set(sp.key, { ...sp, layers: 1 });

@@ -56,9 +56,22 @@ const numOf = (v: LogValue | undefined): number | undefined => (typeof v === 'nu
 /** vLLM / SGLang kv_cache_dtype (and vLLM's --dtype for `auto`) to a KV format. */
 function engineKvDtype(model: ModelDescription, s: Record<string, LogValue>): KvDtype {
   const kv = typeof s.kv_cache_dtype === 'string' ? s.kv_cache_dtype : 'auto';
-  if (kv !== 'auto') return toKvDtype(kv) ?? 'bf16';
+  if (kv !== 'auto') return toKvDtype(kv) ?? (kv.startsWith('int8') ? 'int8' : 'bf16');
   const dtype = typeof s.dtype === 'string' && s.dtype !== 'auto' ? toKvDtype(s.dtype) : undefined;
   return dtype ?? toKvDtype((model.kvCacheDtype ?? model.dtype).value) ?? 'bf16';
+}
+
+/**
+ * kv_cache_dtype strings whose bytes per value KV Lens knows exactly (vLLM vllm/config/cache.py CacheDType, SGLang
+ * server_args.py --kv-cache-dtype). Any other format (nvfp4, turboquant, fp4_e2m1, a fork's own) leaves the
+ * byte-sized figures unpredicted rather than sized as bf16.
+ */
+const KNOWN_KV_DTYPES = /^(auto|bfloat16|bf16|float16|fp16|half|float32|fp32|fp8|fp8_e4m3|fp8_e5m2|fp8_inc|fp8_ds_mla|fp8_per_token_head|int8_per_token_head)$/;
+
+/** The reason the byte figures are not predicted, when the cache format is one KV Lens does not size. */
+function unknownKvDtype(s: Record<string, LogValue>): string | undefined {
+  const kv = typeof s.kv_cache_dtype === 'string' ? s.kv_cache_dtype : undefined;
+  return kv !== undefined && !KNOWN_KV_DTYPES.test(kv) ? `kv_cache_dtype ${kv} is a format KV Lens does not size` : undefined;
 }
 
 /** Compares one start-up against the model. `overrides` are settings the user supplies (`--set k=v`) over the log's. */
@@ -95,7 +108,8 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
       // An MLA model whose size line shows a V tensor: a build from before the V-less MLA cache.
       ...(model.mla && (bool(settings.mla_attn) ?? true) && su.figures.some((x) => x.name === 'kv.V' && x.value > 0) ? { mlaV: true } : {}),
     };
-    if (!isLlamaCacheType(tk) || !isLlamaCacheType(tv)) notes.push(`Cache type ${tk}/${tv} is not one KV Lens sizes: f16 used.`);
+    const unknownType = !isLlamaCacheType(tk) || !isLlamaCacheType(tv) ? `cache type ${tk}/${tv} is not one KV Lens sizes` : undefined;
+    if (unknownType) notes.push(`Cache type ${tk}/${tv} is not one KV Lens sizes: the byte figures are not predicted (cells and layers are).`);
     if (!ls.nCtx) notes.push('The log prints no n_ctx: the model\'s training context is used.');
     const kv = llamaCppKv(model, ls);
     notes.push(...kv.notes);
@@ -111,6 +125,10 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
         }
         // The old single "KV self size" line is the whole cache.
         const sizeAll = su.figures.some((x) => x.name === 'kv.cells') ? c.bytes : kv.bytes - (kv.recurrent?.bytes ?? 0);
+        if (unknownType && what !== 'cells' && what !== 'layers') {
+          push(f, null, unknownType);
+          continue;
+        }
         const value = what === 'size' ? sizeAll / MIB : what === 'cells' ? c.cells : what === 'layers' ? c.layers : what === 'K' ? c.kBytes / MIB : c.vBytes / MIB;
         push(f, value, llamaReason(f, value, ls, model));
       } else if (cache === 'recurrent') {
@@ -152,7 +170,9 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
       maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens: t,
       ...(cacheDtypeStr ? { cacheDtypeStr } : {}), ...(numGpuBlocksOverride ? { numGpuBlocksOverride } : {}),
       ...(bool(settings.disable_hybrid_kv_cache_manager) ? { disableHybrid: true } : {}),
+      ...(kvStr?.endsWith('_per_token_head') ? { perTokenHeadScales: true } : {}),
     });
+    const unknownKv = unknownKvDtype(settings);
     // _report_kv_cache_config: with decode / prefill context parallelism the printed tokens are x pcp x dcp.
     const cpWorld = numOf(settings.cp_world_size) ?? (numOf(settings.decode_context_parallel_size) ?? 1) * (numOf(settings.prefill_context_parallel_size) ?? 1);
     let layout = layoutAt(maxNumBatchedTokens);
@@ -185,6 +205,10 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
         case 'gpu_blocks':
         case 'gpu_kv_cache_tokens':
         case 'max_concurrency': {
+          if (unknownKv) {
+            push(f, null, unknownKv);
+            break;
+          }
           if (v0) {
             // V0 (vllm/worker/cache_engine.py get_cache_block_size): every attention layer full length, one block
             // = block_size x per-token bytes of all layers; blocks = available // block bytes; concurrency =
@@ -273,6 +297,11 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
         case 'k_size':
         case 'v_size':
         case 'kv_size': {
+          const unknownKv = unknownKvDtype(settings);
+          if (unknownKv) {
+            push(f, null, unknownKv);
+            break;
+          }
           if (!tokensFig) {
             push(f, null, 'the log prints no token count');
             break;
