@@ -111,3 +111,25 @@ describe('MLA (deepseek2 and the models converted to it)', () => {
     assert.ok(d.model.notes.some((n) => /= 640 values per token per layer \(K only\), not .* = 576/.test(n)));
   });
 });
+
+describe('gemma3 without a usable window', () => {
+  const g3 = (extra: GgufHeader['metadata']): GgufHeader =>
+    header({ 'general.architecture': 'gemma3', 'gemma3.block_count': 6, 'gemma3.embedding_length': 1152, 'gemma3.context_length': 32768, 'gemma3.attention.head_count': 4, 'gemma3.attention.head_count_kv': 1, 'gemma3.attention.key_length': 256, 'gemma3.attention.value_length': 256, ...extra });
+  test('the key absent: every layer full, the key listed as missing, the note says why', () => {
+    const d = describeGguf(g3({}));
+    assert.deepEqual(d.model.layers.map((l) => l.kind), ['full', 'full', 'full', 'full', 'full', 'full']);
+    assert.ok(d.keysMissing.includes('gemma3.attention.sliding_window'));
+    assert.ok(d.model.notes.some((n) => /need gemma3\.attention\.sliding_window, which the file lacks/.test(n)));
+  });
+  test('the key 0: every layer full, said as such (not "missing")', () => {
+    const d = describeGguf(g3({ 'gemma3.attention.sliding_window': 0 }));
+    assert.deepEqual(d.model.layers.map((l) => l.kind), ['full', 'full', 'full', 'full', 'full', 'full']);
+    assert.equal(d.keysMissing.includes('gemma3.attention.sliding_window'), false);
+    assert.ok(d.model.notes.some((n) => /gemma3\.attention\.sliding_window is 0: no sliding window/.test(n)));
+  });
+  test('the key 1024: set_swa_pattern(6), layers 0-4 sliding and 5 full', () => {
+    // il % 6 < 5 for il = 0..4; layer 5 is the dense one.
+    const d = describeGguf(g3({ 'gemma3.attention.sliding_window': 1024 }));
+    assert.deepEqual(d.model.layers.map((l) => `${l.kind}${l.window ?? ''}`), ['sliding1024', 'sliding1024', 'sliding1024', 'sliding1024', 'sliding1024', 'full']);
+  });
+});

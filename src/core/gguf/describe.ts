@@ -201,8 +201,14 @@ function slidingLayers(m: Meta, n: number, notes: string[]): { swa: boolean[]; w
   if (m.arch === 'phi3') return undefined;
   const window = rule?.fixedWindow ?? declared ?? rule?.defaultWindow;
   if (!window) {
-    notes.push(`${m.arch}: sliding-window layers need ${windowKey}, which the file lacks (llama.cpp refuses to load it): every layer counted as full.`);
-    m.reads.missing.add(windowKey);
+    // gemma3 / gemma3n / cohere2 / gpt-oss read the key as required in src/llama-model.cpp at 00342301 (the load
+    // fails without it); later loaders (gemma3: `found_swa && n_swa > 0`, else LLAMA_SWA_TYPE_NONE) run full.
+    notes.push(
+      declared === 0
+        ? `${windowKey} is 0: no sliding window, every layer counted as full (llama.cpp's ${m.arch} loader sets no window of 0 tokens).`
+        : `${m.arch}: sliding-window layers need ${windowKey}, which the file lacks (older llama.cpp loaders refuse the file; newer ones run every layer full): every layer counted as full.`,
+    );
+    if (declared === undefined) m.reads.missing.add(windowKey);
     return undefined;
   }
   const from = [...(declared !== undefined && !rule?.fixedWindow ? [windowKey] : [])];
