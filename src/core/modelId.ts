@@ -179,9 +179,11 @@ export function findModelIds(text: string, info: ModelIdTextInfo = {}): ModelIdM
   const taken: [number, number][] = [];
   for (const m of text.matchAll(HUB_URL)) {
     const start = m.index!;
-    const id = m[1]!;
+    // `git clone https://huggingface.co/org/name.git`: the repo's git URL names the model without `.git`.
+    const git = !m[2] && m[1]!.endsWith('.git');
+    const id = git ? m[1]!.slice(0, -4) : m[1]!;
     if (!isValidRepoId(id)) continue;
-    const end = start + m[0].length;
+    const end = start + m[0].length - (git ? 4 : 0);
     // A longer path after the id (`/raw/...` handled above): anything but a revision tail is still the model page.
     const tag = text[end] === ':' ? QUANT_TAG.exec(text.slice(end))?.[1] : undefined;
     out.push({ id, ...(m[2] ? { revision: m[2] } : {}), start, end, context: 'url', ...(tag !== undefined ? { quant: tag } : {}) });

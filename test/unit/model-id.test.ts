@@ -205,6 +205,7 @@ describe('snippets people write (recall)', () => {
     ['dotenv', 'MODEL=meta-llama/Llama-3.2-1B', 'meta-llama/Llama-3.2-1B strong'],
     ['markdown', 'See https://huggingface.co/Qwen/Qwen3-8B/blob/main/config.json', 'Qwen/Qwen3-8B@main url'],
     ['markdown', 'Mirror: hf.co/Qwen/Qwen3-8B', 'Qwen/Qwen3-8B url'],
+    ['shellscript', 'git clone https://huggingface.co/Qwen/Qwen3-8B.git', 'Qwen/Qwen3-8B url'],
     ['javascript', "const p = await pipeline('sentiment-analysis', 'Xenova/distilbert-base-uncased-finetuned-sst-2-english');", 'Xenova/distilbert-base-uncased-finetuned-sst-2-english strong'],
   ];
   for (const [languageId, text, want] of cases) {
