@@ -182,6 +182,23 @@ describe('check-log on synthetic lines shaped as the engines print them', () => 
     assert.equal(fig(c, 'max_concurrency').match, true);
   });
 
+  it('vLLM --kv-cache-memory: the given bytes size the pool exactly (gpu_worker.py determine_available_memory)', () => {
+    const text = [
+      'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.11.0',
+      "INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'Qwen/Qwen2.5-7B-Instruct', 'max_model_len': 4096, 'kv_cache_memory_bytes': 10737418240}",
+      'INFO 01-12 12:30:01 [gpu_worker.py:270] Initial free memory 78.50 GiB, reserved 10.00 GiB memory for KV Cache as specified by kv_cache_memory_bytes config and skipped memory profiling. This does not respect the gpu_memory_utilization config.',
+      // page 16 x 4 x (128 + 128) x 2 B = 32,768; 10,737,418,240 // 32,768 // 28 = 11,702 blocks -> 187,232 tokens;
+      // 11,702 / cdiv(4096, 16) = 45.71x.
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: 187,232 tokens',
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1091] Maximum concurrency for 4,096 tokens per request: 45.71x',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'available_kv_memory').predicted, 10);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').predicted, 187232);
+    assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
+    assert.equal(fig(c, 'max_concurrency').match, true);
+  });
+
   it('vLLM: "Hybrid KV cache manager is disabled" makes every gpt-oss layer full length', () => {
     const text = [
       'INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version 0.11.0',

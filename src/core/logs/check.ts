@@ -192,7 +192,10 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     if (settings.max_num_batched_tokens === undefined && !notes.some((n) => n.startsWith('max_num_batched_tokens')) && model.layers.some((l) => (l.kind === 'sliding' || l.kind === 'chunked') && (l.window ?? 0) + maxNumBatchedTokens < maxModelLen)) {
       notes.push(`max_num_batched_tokens not printed: ${maxNumBatchedTokens} assumed; it changes the sliding groups' blocks per request (8192 on 70 GiB+ GPUs for the API server).`);
     }
-    const avail = su.figures.find((f) => f.name === 'available_kv_memory');
+    // --kv-cache-memory (kv_cache_memory_bytes, in the non-default args): the bytes are given exactly, no profiling.
+    const kvBytes = numOf(settings.kv_cache_memory_bytes);
+    const loggedAvail = su.figures.find((f) => f.name === 'available_kv_memory');
+    const avail = kvBytes ? { ...(loggedAvail ?? { name: 'available_kv_memory', unit: 'GiB' as const, line: 0 }), value: kvBytes / GIB, rounding: 0 } : loggedAvail;
     const v0 = settings.engine_version === 'V0' || su.figures.some((f) => f.name === 'gpu_blocks');
     if (v0) notes.push('vLLM V0: every attention layer keeps a full-length cache (no cache groups, no sliding-window saving).');
     // FullAttentionSpec.max_memory_usage_bytes: each context-parallel rank holds cdiv(max_model_len, pcp x dcp) tokens.
@@ -200,7 +203,8 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     for (const f of su.figures) {
       switch (f.name) {
         case 'available_kv_memory':
-          push(f, null, 'measured by vLLM\'s profiling run (GPU x utilisation - weights - activations): used as the input of the pool figures');
+          if (kvBytes) push(f, kvBytes / GIB);
+          else push(f, null, 'measured by vLLM\'s profiling run (GPU x utilisation - weights - activations): used as the input of the pool figures');
           break;
         case 'gpu_blocks':
         case 'gpu_kv_cache_tokens':

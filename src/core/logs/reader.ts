@@ -138,6 +138,14 @@ export class LogReader {
       this.figure('available_kv_memory', m[1]!, 'GiB');
       return true;
     }
+    if ((m = /reserved ([\d.]+) GiB memory for KV Cache as specified by kv_cache_memory_bytes/.exec(t))) {
+      // vllm/v1/worker/gpu_worker.py determine_available_memory with --kv-cache-memory: "Initial free memory %.2f
+      // GiB, reserved %.2f GiB memory for KV Cache as specified by kv_cache_memory_bytes config and skipped memory
+      // profiling." The pool is sized from it as from "Available KV cache memory".
+      this.engine('vllm');
+      this.figure('available_kv_memory', m[1]!, 'GiB');
+      return true;
+    }
     if ((m = /GPU KV cache size: ([\d,]+) tokens/.exec(t))) {
       this.engine('vllm');
       this.figure('gpu_kv_cache_tokens', m[1]!, 'tokens');
