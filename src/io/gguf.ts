@@ -121,6 +121,8 @@ interface ScanResult {
   bytes: Uint8Array;
   /** Top-level arrays the library is not given (see {@link skipArray}), in file order. */
   skipped: SkippedArray[];
+  /** The GGUF value type `general.alignment` is stored with, when present. */
+  alignmentType?: number;
 }
 
 /** A metadata array left out of what the library parses: where its element count and its elements lie. */
@@ -200,10 +202,13 @@ async function scanHeader(src: ByteSource, file: string): Promise<ScanResult> {
     if (rawKey !== undefined && skipArray(rawKey, n)) skipped.push({ key: rawKey, length: n, countAt, end: c.pos });
   };
   const decoder = new TextDecoder('utf-8', { fatal: false });
+  let alignmentType: number | undefined;
   for (let i = 0; i < kvCount; i++) {
     const keyBytes = await str(() => `key ${i}`);
     const fullKey = decoder.decode(keyBytes);
-    await value(await c.u32(), JSON.stringify(fullKey.slice(0, 200)), 0, fullKey);
+    const type = await c.u32();
+    if (fullKey === 'general.alignment') alignmentType = type;
+    await value(type, JSON.stringify(fullKey.slice(0, 200)), 0, fullKey);
   }
   for (let i = 0; i < tensorCount; i++) {
     const name = decoder.decode(await str(() => `tensor ${i}'s name`)).slice(0, 200);
@@ -220,7 +225,7 @@ async function scanHeader(src: ByteSource, file: string): Promise<ScanResult> {
       throw new GgufReadError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { version, tensorCount, kvCount, infoEnd: c.pos, bytes: c.data().subarray(0, c.pos), skipped };
+  return { version, tensorCount, kvCount, infoEnd: c.pos, bytes: c.data().subarray(0, c.pos), skipped, ...(alignmentType !== undefined ? { alignmentType } : {}) };
 }
 
 /** The header with every skipped array emptied: its count set to 0 and its elements cut out. Offsets after shift. */
@@ -340,6 +345,8 @@ export async function readGgufFile(path: string): Promise<GgufHeader> {
 async function fromScan(name: string, scan: ScanResult, size: number | undefined): Promise<GgufHeader> {
   const out = await parseScanned(name, scan);
   if (out.tensorInfos.length !== scan.tensorCount) throw new GgufReadError(`${name}: the header was read two ways and disagrees (${out.tensorInfos.length} vs ${scan.tensorCount} tensors)`);
+  // gguf.cpp: `gguf_get_val_u32(ctx, alignment_idx)`, which asserts the type: any other type aborts the load.
+  if (scan.alignmentType !== undefined && scan.alignmentType !== 4) throw new GgufReadError(`${name}: general.alignment is stored as GGUF type ${scan.alignmentType}, not uint32 (4), which is the only type gguf.cpp reads it as`);
   const alignment = Number(out.metadata['general.alignment'] ?? GGUF_DEFAULT_ALIGNMENT);
   if (!Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufReadError(`${name}: general.alignment is ${String(out.metadata['general.alignment'])}, not a power of two (gguf.cpp requires one)`);
   const skipped = skippedLengths(scan);

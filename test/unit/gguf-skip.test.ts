@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeGguf, GgufModelError } from '../../src/core/gguf/describe';
 import { GgufReadError, readGguf, readGgufUrl } from '../../src/io/gguf';
-import { arr, f32, ggufHeader, str, u32, writeGguf, type KvValue, type TensorSpec } from '../support/ggufWriter';
+import { arr, f32, ggufHeader, str, u32, u64, writeGguf, type KvValue, type TensorSpec } from '../support/ggufWriter';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvlens-gguf-skip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,5 +120,29 @@ describe("gguf.cpp's tensor data layout", () => {
     buf.set(header);
     writeFileSync(p, buf);
     await assert.rejects(readGguf(p), (e: unknown) => e instanceof GgufReadError && /tensor "a\.weight" appears twice/.test(e.message));
+  });
+});
+
+describe('header fields gguf.cpp is strict about', () => {
+  const small = kv.filter(([k]) => !k.startsWith('tokenizer.') && k !== 'general.alignment');
+  const one: TensorSpec[] = [{ name: 'a.weight', shape: [64, 1], type: 1 }];
+  test('general.alignment: a u32 power of two is used; 48 (not a power of two) and a u64 are refused', async () => {
+    const ok = file();
+    await writeGguf(ok, { kv: [...small, ['general.alignment', u32(128)]], tensors: one, alignment: 128 });
+    assert.equal((await readGguf(ok)).tensors.length, 1);
+    const odd = file();
+    await writeGguf(odd, { kv: [...small, ['general.alignment', u32(48)]], tensors: one, alignment: 48 });
+    await assert.rejects(readGguf(odd), (e: unknown) => e instanceof GgufReadError && /general\.alignment is 48, not a power of two/.test(e.message));
+    const wide = file();
+    await writeGguf(wide, { kv: [...small, ['general.alignment', u64(64)]], tensors: one, alignment: 64 });
+    await assert.rejects(readGguf(wide), (e: unknown) => e instanceof GgufReadError && /stored as GGUF type 10, not uint32/.test(e.message));
+  });
+  test('a big-endian file (version 3 written big-endian) is named as such', async () => {
+    const p = file();
+    const { header } = ggufHeader({ kv: small, tensors: [] });
+    const buf = Buffer.from(header);
+    buf.writeUInt32BE(3, 4);
+    writeFileSync(p, buf);
+    await assert.rejects(readGguf(p), (e: unknown) => e instanceof GgufReadError && /a big-endian GGUF \(version 3\)/.test(e.message));
   });
 });
