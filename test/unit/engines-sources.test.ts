@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
-import { engineEstimate, llamaCppKv, sglangCells, sglangHybridSwaDefault, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
+import { engineEstimate, llamaCppKv, llamaRecurrentWidths, sglangCells, sglangHybridSwaDefault, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
 import { checkStartUp, readLogText } from '../../src/core/logs';
 import type { ModelDescription } from '../../src/core/types';
 import { CONFIGS } from '../fixtures/paths';
@@ -343,6 +343,20 @@ describe('llama.cpp (src/llama-kv-cache.cpp llama_kv_cache ctor)', () => {
     assert.equal(fig(c, 'kv.V').predicted, 244);
     assert.equal(fig(c, 'kv.V').match, true);
     assert.equal(fig(c, 'kv.size').match, true);
+  });
+
+  it('recurrent state widths as llama_hparams::n_embd_r / n_embd_s (src/llama-hparams.cpp)', () => {
+    // RWKV: R = token_shift_count x n_embd = 2 x 2048 = 4,096; S = n_embd x wkv_head_size = 2048 x 64 = 131,072.
+    assert.deepEqual(llamaRecurrentWidths({ ssmDConv: 0, ssmDInner: 0, ssmDState: 0, ssmNGroup: 0, wkvHeadSize: 64, nEmbd: 2048, tokenShiftCount: 2 }), { r: 4096, s: 131072 });
+    // Kimi KDA: R = 3 x (4 - 1) x 32 heads x 128 = 36,864; S = 128 x 128 x 32 = 524,288.
+    assert.deepEqual(llamaRecurrentWidths({ ssmDConv: 4, ssmDInner: 0, ssmDState: 0, ssmNGroup: 0, kdaHeadDim: 128, nHead: 32 }), { r: 36864, s: 524288 });
+    // LFM2 short convolution: R = n_embd x (l_cache - 1) = 2048 x 2 = 4,096; no SSM state.
+    assert.deepEqual(llamaRecurrentWidths({ ssmDConv: 0, ssmDInner: 0, ssmDState: 0, ssmNGroup: 0, shortconvLCache: 3, nEmbd: 2048 }), { r: 4096, s: 0 });
+    // Mamba-2 (d_conv 4, d_inner 8192, d_state 128, 8 groups): R = 3 x (8192 + 2 x 8 x 128) = 30,720; S = 128 x 8192.
+    assert.deepEqual(llamaRecurrentWidths({ ssmDConv: 4, ssmDInner: 8192, ssmDState: 128, ssmNGroup: 8 }), { r: 30720, s: 1048576 });
+    // A gated delta net whose value heads are wider than its key heads: S = d_state x d_inner (128 x 32 x 256), not
+    // d_state^2 x heads.
+    assert.equal(llamaRecurrentWidths({ ssmDConv: 4, ssmDInner: 32 * 256, ssmDState: 128, ssmNGroup: 16, ssmDtRank: 32, gatedDelta: true }).s, 128 * 32 * 256);
   });
 
   it('flash attention disabled: V transposed, every layer\'s V row n_embd_v_gqa_max() wide', () => {

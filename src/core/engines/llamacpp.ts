@@ -248,11 +248,25 @@ export function llamaCppKv(model: ModelDescription, settings: LlamaCppSettings =
   };
 }
 
-/** Recurrent R and S elements per layer per cell from llama.cpp hparams (`llama_hparams::n_embd_r / n_embd_s`). */
-export function llamaRecurrentWidths(h: { ssmDConv: number; ssmDInner: number; ssmDState: number; ssmNGroup: number; ssmDtRank?: number; gatedDelta?: boolean }): { r: number; s: number } {
-  // Mamba-2 and Gated DeltaNet: the conv window covers x plus B and C (or K and Q) of every group.
-  const r = Math.max(0, h.ssmDConv - 1) * (h.ssmDInner + 2 * h.ssmNGroup * h.ssmDState);
-  // Gated DeltaNet keeps d_state x d_state per value head (dt_rank heads); Mamba keeps d_state x d_inner.
-  const s = h.gatedDelta && h.ssmDtRank ? h.ssmDState * h.ssmDState * h.ssmDtRank : h.ssmDState * h.ssmDInner;
-  return { r, s };
+/**
+ * Recurrent R and S elements per layer per cell from llama.cpp hparams, as `llama_hparams::n_embd_r()` /
+ * `n_embd_s()` compute them (`src/llama-hparams.cpp`):
+ * - RWKV (wkv_head_size set): R = token_shift_count x n_embd, S = n_embd x wkv_head_size;
+ * - LFM2 short convolutions (shortconv_l_cache set): R = n_embd x (l_cache - 1), S as Mamba's (0 without an SSM);
+ * - Kimi KDA layers (n_embd_head_kda set): R = 3 x (d_conv - 1) x n_head x head_dim, S = head_dim^2 x n_head;
+ * - otherwise (Mamba, Mamba-2, Qwen3-Next / Qwen3.5 gated delta net): R = (d_conv - 1) x (d_inner + 2 x n_group x
+ *   d_state), S = d_state x d_inner (for a gated delta net d_inner = value heads x value head size, so S = key
+ *   head size x value head size x value heads).
+ */
+export function llamaRecurrentWidths(h: {
+  ssmDConv: number; ssmDInner: number; ssmDState: number; ssmNGroup: number; ssmDtRank?: number; gatedDelta?: boolean;
+  wkvHeadSize?: number; tokenShiftCount?: number; nEmbd?: number; shortconvLCache?: number; kdaHeadDim?: number; nHead?: number;
+}): { r: number; s: number } {
+  const mambaS = h.ssmDState * h.ssmDInner;
+  if (h.wkvHeadSize && h.nEmbd) return { r: (h.tokenShiftCount ?? 2) * h.nEmbd, s: h.nEmbd * h.wkvHeadSize };
+  if (h.shortconvLCache && h.nEmbd) return { r: h.nEmbd * (h.shortconvLCache - 1), s: mambaS };
+  if (h.kdaHeadDim && h.nHead) {
+    return { r: 3 * (h.ssmDConv > 0 ? h.ssmDConv - 1 : 3) * h.nHead * h.kdaHeadDim, s: h.kdaHeadDim * h.kdaHeadDim * h.nHead };
+  }
+  return { r: Math.max(0, h.ssmDConv - 1) * (h.ssmDInner + 2 * h.ssmNGroup * h.ssmDState), s: mambaS };
 }
