@@ -7,7 +7,7 @@ import { llamaCacheType, llamaCppKv } from '../core/engines/llamacpp';
 import type { LlamaCppKv } from '../core/engines/llamacpp';
 import { formatBytes, formatInt } from '../core/format';
 import { describeGguf, GgufModelError } from '../core/gguf/describe';
-import { GgufTensorError, ggufWeights } from '../core/gguf/weights';
+import { GgufTensorError, ggufActiveParams, ggufWeights } from '../core/gguf/weights';
 import { buildReport } from '../core/report';
 import type { ConfigReport, ReportOptions } from '../core/report';
 import type { GgufHeader } from '../core/gguf/header';
@@ -52,6 +52,13 @@ export function reportGgufHeader(file: string, header: GgufHeader, opts: ReportO
     const source = header.shards > 1 ? `${file} (${header.shards} shards)` : file;
     const exact = ggufWeights(source, header.tensors);
     const report = buildReport(file, { model: d.model }, { ...opts, exactWeights: exact }) as GgufReport;
+    // MoE: the active share from the expert tensors themselves, not from the shape estimate's share.
+    const ex = d.model.experts;
+    const active = ex ? ggufActiveParams(header.tensors, ex.total.value, ex.active.value) : undefined;
+    if (ex && active) {
+      report.weights.activeParams = active.active;
+      report.notes.push(`Active parameters exact from the tensor infos: ${formatInt(active.expertParams)} in the routed-expert tensors (*_exps) count ${ex.active.value} of ${ex.total.value}; the other ${formatInt(exact.totalParams - active.expertParams)} every token.`);
+    }
     report.gguf = {
       version: header.version,
       architecture: d.architecture,

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { reportGgufHeader } from '../../src/cli/ggufInputs';
 import { describeGguf, GgufModelError } from '../../src/core/gguf/describe';
 import type { GgufHeader } from '../../src/core/gguf/header';
 
@@ -131,5 +132,38 @@ describe('gemma3 without a usable window', () => {
     // il % 6 < 5 for il = 0..4; layer 5 is the dense one.
     const d = describeGguf(g3({ 'gemma3.attention.sliding_window': 1024 }));
     assert.deepEqual(d.model.layers.map((l) => `${l.kind}${l.window ?? ''}`), ['sliding1024', 'sliding1024', 'sliding1024', 'sliding1024', 'sliding1024', 'full']);
+  });
+});
+
+describe('MoE: active parameters from the expert tensors', () => {
+  test('routed-expert tensors count expert_used_count / expert_count; everything else every token', () => {
+    const F32 = 0;
+    const tensors = [
+      { name: 'token_embd.weight', shape: [64, 100], type: F32 }, // 6400
+      { name: 'blk.0.attn_q.weight', shape: [64, 64], type: F32 }, // 4096
+      { name: 'blk.0.attn_k.weight', shape: [64, 32], type: F32 }, // 2048
+      { name: 'blk.0.attn_v.weight', shape: [64, 32], type: F32 }, // 2048
+      { name: 'blk.0.attn_output.weight', shape: [64, 64], type: F32 }, // 4096
+      { name: 'blk.0.ffn_gate_inp.weight', shape: [64, 4], type: F32 }, // 256 (the router: every token)
+      { name: 'blk.0.ffn_gate_exps.weight', shape: [64, 128, 4], type: F32 }, // 32768
+      { name: 'blk.0.ffn_up_exps.weight', shape: [64, 128, 4], type: F32 }, // 32768
+      { name: 'blk.0.ffn_down_exps.weight', shape: [128, 64, 4], type: F32 }, // 32768
+      { name: 'output_norm.weight', shape: [64], type: F32 }, // 64
+    ];
+    const h: GgufHeader = {
+      file: 'moe.gguf', version: 3, shards: 1, tensors,
+      metadata: {
+        'general.architecture': 'qwen3moe', 'qwen3moe.block_count': 1, 'qwen3moe.embedding_length': 64, 'qwen3moe.context_length': 4096,
+        'qwen3moe.attention.head_count': 2, 'qwen3moe.attention.head_count_kv': 1, 'qwen3moe.expert_count': 4, 'qwen3moe.expert_used_count': 2,
+        'qwen3moe.expert_feed_forward_length': 128,
+      },
+    };
+    const r = reportGgufHeader('moe.gguf', h, {});
+    assert.ok(!('error' in r), JSON.stringify(r));
+    // Total: 6400 + 4096 + 2048 + 2048 + 4096 + 256 + 3 x 32768 + 64 = 117312; experts 98304, of which 2 / 4 run:
+    // active = 117312 - 98304 + 98304 x 2 / 4 = 68160.
+    assert.equal(r.weights.totalParams, 117312);
+    assert.equal(r.weights.activeParams, 68160);
+    assert.ok(r.notes.some((n: string) => /98,304 in the routed-expert tensors \(\*_exps\) count 2 of 4/.test(n)), r.notes.join('\n'));
   });
 });

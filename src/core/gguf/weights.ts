@@ -54,3 +54,29 @@ function ggmlTypeByName(name: string) {
   }
   return undefined;
 }
+
+/**
+ * Routed-expert tensors by their llama.cpp names (src/llama-arch.cpp LLM_TENSOR_FFN_{GATE,UP,DOWN,GATE_UP}_EXPS:
+ * `blk.N.ffn_gate_exps`, one slice per expert along the last dimension, with gpt-oss's `.bias`), and the
+ * one-tensor-per-expert layout of early Mixtral GGUFs (`blk.N.ffn_gate.E.weight`). Shared experts (`_shexp`) run
+ * for every token and are not among them.
+ */
+const EXPERT_TENSOR = /^blk\.\d+\.(?:ffn_(?:gate|up|down|gate_up)_exps\.(?:weight|bias)|ffn_(?:gate|up|down)\.\d+\.weight)$/;
+
+/**
+ * Parameters a token runs through: every tensor's but the routed experts', which count `used / total` of theirs
+ * (llama.cpp routes each token to `expert_used_count` of `expert_count` experts: build_moe_ffn). Undefined when
+ * the file has no expert tensors.
+ */
+export function ggufActiveParams(tensors: readonly GgufTensor[], expertCount: number, expertsUsed: number): { active: number; expertParams: number } | undefined {
+  if (expertCount <= 0) return undefined;
+  let total = 0;
+  let expertParams = 0;
+  for (const t of tensors) {
+    const { params } = tensorSize(t);
+    total += params;
+    if (EXPERT_TENSOR.test(t.name)) expertParams += params;
+  }
+  if (expertParams === 0) return undefined;
+  return { active: Math.round(total - expertParams + (expertParams * Math.min(expertsUsed, expertCount)) / expertCount), expertParams };
+}
