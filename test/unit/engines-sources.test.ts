@@ -359,6 +359,41 @@ describe('llama.cpp (src/llama-kv-cache.cpp llama_kv_cache ctor)', () => {
     assert.equal(llamaRecurrentWidths({ ssmDConv: 4, ssmDInner: 32 * 256, ssmDState: 128, ssmNGroup: 16, ssmDtRank: 32, gatedDelta: true }).s, 128 * 32 * 256);
   });
 
+  it('an early-2025 build: n_ctx printed after the 32-cell padding, one cache of every layer (no SWA cache yet)', () => {
+    // src/llama.cpp llama_new_context_with_model: "%s: KV self size  = %7.2f MiB, K (%s): %7.2f MiB, V (%s): %7.2f MiB";
+    // llama_kv_cache_init: "%s: kv_size = %d, offload = %d, type_k = '%s', type_v = '%s', n_layer = %d, can_shift = %d".
+    // Gemma-3-27B, every one of its 62 layers full length: 62 x 4000 cells x 16 heads x 128 x 2 B = 968.75 MiB K, as V.
+    const text = [
+      'build: 4900 (abcdef12) with cc',
+      'llama_new_context_with_model: n_seq_max     = 1',
+      'llama_new_context_with_model: n_ctx         = 4000',
+      'llama_new_context_with_model: n_ubatch      = 512',
+      'llama_new_context_with_model: flash_attn    = 0',
+      "llama_kv_cache_init: kv_size = 4000, offload = 1, type_k = 'f16', type_v = 'f16', n_layer = 62, can_shift = 1",
+      'llama_new_context_with_model: KV self size  = 1937.50 MiB, K (f16):  968.75 MiB, V (f16):  968.75 MiB',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('gemma3__gemma-3-27b-it.json'));
+    assert.equal(fig(c, 'kv.size').predicted, 1937.5);
+    assert.equal(fig(c, 'kv.size').match, true);
+    assert.equal(fig(c, 'kv.K').predicted, 968.75);
+    assert.equal(fig(c, 'kv.V').match, true);
+  });
+
+  it('a mid-2025 build without flash attention: the logged cells follow the 32-cell padding', () => {
+    // Qwen2.5-7B, -c 4000: pad32(4000) = 4000 cells (pad256 would be 4096); 28 x 4000 x 512 x 2 B = 109.375 MiB K.
+    const text = [
+      'build: 5600 (abcdef12) with cc',
+      'llama_context: n_seq_max     = 1',
+      'llama_context: n_ctx         = 4000',
+      'llama_context: flash_attn    = 0',
+      'llama_kv_cache_unified: size =  218.75 MiB (  4000 cells,  28 layers,  1/1 seqs), K (f16):  109.38 MiB, V (f16):  109.38 MiB',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'kv.cells').predicted, 4000);
+    assert.equal(fig(c, 'kv.size').match, true);
+    assert.match(c.notes.join(' '), /before Nov 2025/);
+  });
+
   it('flash attention disabled: V transposed, every layer\'s V row n_embd_v_gqa_max() wide', () => {
     const cfg = raw('gemma4__gemma-4-26B-A4B.json');
     const text = cfg.text_config as Record<string, unknown>;

@@ -173,7 +173,8 @@ export function llamaCppKv(model: ModelDescription, settings: LlamaCppSettings =
 
   const windowed = model.layers.filter((l) => (l.kind === 'sliding' || l.kind === 'chunked') && l.sharesCacheWith === undefined);
   const nSwa = windowed.reduce((m, l) => Math.max(m, l.window ?? 0), 0);
-  const swaCells = settings.swaFull ? nCtxSeq : pad(Math.min(nCtxSeq, nSwa * (unified ? nSeqMax : 1) + nUbatch), 256);
+  // Always 256 since issue 17037 (Nov 2025); before, the cache's own padding (256 with flash attention, else 32).
+  const swaCells = settings.swaFull ? nCtxSeq : pad(Math.min(nCtxSeq, nSwa * (unified ? nSeqMax : 1) + nUbatch), settings.legacyPadding ? ctxPad : 256);
   if (new Set(windowed.map((l) => l.window)).size > 1) notes.push(`Sliding windows differ between layers; llama.cpp has one n_swa: the largest (${nSwa}) is used.`);
 
   const acc = () => ({ cells: 0, layers: 0, kBytes: 0, vBytes: 0, bytes: 0 });

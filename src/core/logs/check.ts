@@ -111,9 +111,45 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const unknownType = !isLlamaCacheType(tk) || !isLlamaCacheType(tv) ? `cache type ${tk}/${tv} is not one KV Lens sizes` : undefined;
     if (unknownType) notes.push(`Cache type ${tk}/${tv} is not one KV Lens sizes: the byte figures are not predicted (cells and layers are).`);
     if (!ls.nCtx) notes.push('The log prints no n_ctx: the model\'s training context is used.');
-    const kv = llamaCppKv(model, ls);
+    if (settings.context_line === 'llama_new_context_with_model') {
+      // src/llama.cpp of 2024 - early 2025 (llama_new_context_with_model): n_ctx = GGML_PAD(n_ctx,
+      // llama_kv_cache_get_padding) = 256 with flash attention, else 32, printed after padding; flash attention off by default.
+      ls.legacyPadding = true;
+      ls.flashAttn = bool(settings.flash_attn) ?? false;
+    }
+    // Builds before the SWA cache (llama-kv-cache-iswa.cpp, May 2025) kept one cache of every layer at full length:
+    // a log with a single cache line (the old "KV self size", or one size line over every attention layer) is one.
+    const probe = llamaCppKv(model, ls);
+    let oneCache = false;
+    const layersFig = su.figures.find((x) => x.name === 'kv.layers');
+    if (probe.swa && probe.base && !su.figures.some((x) => x.name.startsWith('swa.')) && su.figures.some((x) => x.name.startsWith('kv.'))
+      && (layersFig ? layersFig.value === probe.base.layers + probe.swa.layers : true) && !ls.swaFull) {
+      ls.swaFull = true;
+      oneCache = true;
+      notes.push('One KV cache over every attention layer: a build from before the separate SWA cache (May 2025), sliding layers at full length.');
+    }
+    let kv = llamaCppKv(model, ls);
+    // Builds before PR 17046 (Nov 2025) padded n_ctx in the cache (llama_kv_cache::get_padding: 256 with flash
+    // attention, 32 without), not to 256 in llama_context: when the logged cell count is that rule's, use it.
+    const cellsFig = su.figures.find((x) => x.name === 'kv.cells');
+    const cellsOf = (k: typeof kv) => (k.base ?? k.swa)?.cells;
+    if (cellsFig && cellsOf(kv) !== cellsFig.value) {
+      for (const fa of [false, true]) {
+        const legacy = llamaCppKv(model, { ...ls, legacyPadding: true, flashAttn: fa });
+        if (cellsOf(legacy) === cellsFig.value) {
+          kv = legacy;
+          ls.legacyPadding = true;
+          ls.flashAttn = fa;
+          notes.push(`The logged cells follow the padding of builds before Nov 2025 (${fa ? 256 : 32} cells${fa ? ', flash attention' : ', no flash attention'}).`);
+          break;
+        }
+      }
+    }
     notes.push(...kv.notes);
-    const caches = { kv: kv.base ?? kv.swa, swa: kv.base ? kv.swa : undefined } as const;
+    const merged = oneCache && kv.base && kv.swa
+      ? { cells: kv.base.cells, layers: kv.base.layers + kv.swa.layers, kBytes: kv.base.kBytes + kv.swa.kBytes, vBytes: kv.base.vBytes + kv.swa.vBytes, bytes: kv.base.bytes + kv.swa.bytes }
+      : undefined;
+    const caches = merged ? { kv: merged, swa: undefined } : { kv: kv.base ?? kv.swa, swa: kv.base ? kv.swa : undefined };
     const h = su.hparams;
     for (const f of su.figures) {
       const [cache, what] = f.name.split('.') as [string, string];

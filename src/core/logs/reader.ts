@@ -344,11 +344,22 @@ export class LogReader {
       if (this.su.figures.length && m[2] === 'n_seq_max') this.begin('llama.cpp');
       const v = m[3]!;
       this.set(m[2]!, /^-?\d+(?:\.\d+)?$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v);
+      // Builds of 2024 - early 2025 print the context already padded by the cache's rule (check.ts reads this).
+      if (m[1] === 'llama_new_context_with_model') this.set('context_line', m[1]);
       return true;
     }
     if ((m = /n_parallel is set to auto, using n_parallel = (\d+) and kv_unified = (\w+)/.exec(t))) {
       this.engine('llama.cpp');
       this.set('n_parallel', Number(m[1]));
+      return true;
+    }
+    if ((m = /^llama_kv_cache_init: kv_size = (\d+), offload = \d+, type_k = '(\w+)', type_v = '(\w+)', n_layer = (\d+)/.exec(t))) {
+      // src/llama.cpp (2024 - early 2025) llama_kv_cache_init: "%s: kv_size = %d, offload = %d, type_k = '%s',
+      // type_v = '%s', n_layer = %d[, can_shift = %d]": the cache types of the "KV self size" line that follows.
+      this.engine('llama.cpp');
+      this.set('type_k', m[2]!);
+      this.set('type_v', m[3]!);
+      this.set('kv_size', Number(m[1]));
       return true;
     }
     if (/using full-size SWA cache/.test(t)) {
