@@ -177,7 +177,7 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
         else if (what === 'cells') push(f, r.cells);
         else if (typeof h.ssm_d_state === 'number' || typeof h.wkv_head_size === 'number') {
           const w = llamaRecurrentWidths({
-            ssmDConv: Number(h.ssm_d_conv ?? 4), ssmDInner: Number(h.ssm_d_inner ?? 0), ssmDState: h.ssm_d_state, ssmNGroup: Number(h.ssm_n_group ?? 1),
+            ssmDConv: Number(h.ssm_d_conv ?? 4), ssmDInner: Number(h.ssm_d_inner ?? 0), ssmDState: Number(h.ssm_d_state ?? 0), ssmNGroup: Number(h.ssm_n_group ?? 1),
             ssmDtRank: Number(h.ssm_dt_rank ?? 0),
             ...(typeof h.wkv_head_size === 'number' ? { wkvHeadSize: h.wkv_head_size, nEmbd: Number(h.n_embd ?? 0), tokenShiftCount: Number(h.token_shift_count ?? 2) } : {}),
           });

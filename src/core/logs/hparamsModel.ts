@@ -43,7 +43,7 @@ export function modelFromHparams(su: StartUp): { model?: ModelDescription; error
   if (hasState) {
     const arch = su.architecture ?? '';
     const w = llamaRecurrentWidths({
-      ssmDConv: Number(h.ssm_d_conv ?? 4), ssmDInner: Number(h.ssm_d_inner ?? 0), ssmDState: Number(h.ssm_d_state),
+      ssmDConv: Number(h.ssm_d_conv ?? 4), ssmDInner: Number(h.ssm_d_inner ?? 0), ssmDState: Number(h.ssm_d_state ?? 0),
       ssmNGroup: Number(h.ssm_n_group ?? 1), ssmDtRank: Number(h.ssm_dt_rank ?? 0), gatedDelta: /qwen3next|qwen35|delta|kimi/i.test(arch),
       ...(typeof h.wkv_head_size === 'number' ? { wkvHeadSize: h.wkv_head_size, nEmbd: Number(h.n_embd ?? 0), tokenShiftCount: Number(h.token_shift_count ?? 2) } : {}),
     });
