@@ -68,11 +68,18 @@ export function engineEstimate(engine: EngineId, model: ModelDescription, op: Op
     case 'vllm': {
       const highMem = (op.gpuMemoryGiB ?? 0) >= 70;
       const maxNumBatchedTokens = highMem ? 8192 : 2048;
-      const layout = vllmLayout(model, { maxModelLen: context, kvDtype, tp, maxNumBatchedTokens });
+      // vllm/platforms/cuda.py: FlashMLA (Hopper / Blackwell) forces block size 64 for MLA models; a sparse-MLA model
+      // (DeepSeek-V3.2, GLM-5) with an fp8 cache uses the fp8_ds_mla format (vllm/model_executor/models/config.py).
+      const mla = model.layers.some((l) => l.mlaLatent !== undefined);
+      const sparse = model.layers.some((l) => l.mlaLatent !== undefined && l.indexHeadDim);
+      const layout = vllmLayout(model, {
+        maxModelLen: context, kvDtype, tp, maxNumBatchedTokens, ...(mla ? { blockSize: 64 } : {}),
+        ...(sparse && kvDtype === 'fp8' ? { cacheDtypeStr: 'fp8_ds_mla' } : {}),
+      });
       const util = 0.9;
       const assumptions: EngineAssumption[] = [
         { name: 'gpu_memory_utilization', value: String(util), estimate: false, source: 'vllm/config/cache.py' },
-        { name: 'block_size', value: String(layout.blockSize), estimate: false, source: layout.attentionBlockSizeRaised ? 'vllm/model_executor/models/config.py' : 'vllm/config/cache.py' },
+        { name: 'block_size', value: mla ? `${layout.blockSize} (FlashMLA; 16 on GPUs without it)` : String(layout.blockSize), estimate: false, source: layout.attentionBlockSizeRaised ? 'vllm/model_executor/models/config.py' : mla ? 'vllm/platforms/cuda.py' : 'vllm/config/cache.py' },
         { name: 'max_num_batched_tokens', value: String(maxNumBatchedTokens), estimate: false, source: 'vllm/engine/arg_utils.py' },
         weightsAssumption,
       ];
