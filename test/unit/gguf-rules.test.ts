@@ -167,3 +167,28 @@ describe('MoE: active parameters from the expert tensors', () => {
     assert.ok(r.notes.some((n: string) => /98,304 in the routed-expert tensors \(\*_exps\) count 2 of 4/.test(n)), r.notes.join('\n'));
   });
 });
+
+describe('Qwen3.5 (qwen35 / qwen35moe): gated delta-net hybrid with a NextN tail', () => {
+  const q35 = (extra: GgufHeader['metadata']): GgufHeader =>
+    header({
+      'general.architecture': 'qwen35', 'qwen35.embedding_length': 2048, 'qwen35.context_length': 262144,
+      'qwen35.attention.head_count': 16, 'qwen35.attention.head_count_kv': 2, 'qwen35.attention.key_length': 256, 'qwen35.attention.value_length': 256,
+      'qwen35.ssm.conv_kernel': 4, 'qwen35.ssm.inner_size': 4096, 'qwen35.ssm.state_size': 128, 'qwen35.ssm.group_count': 16, 'qwen35.ssm.time_step_rank': 32,
+      ...extra,
+    });
+  test('interval 4 over the 8 main layers, the 9th a NextN block without cache', () => {
+    // (i + 1) % 4 != 0 for i < 8: layers 3 and 7 are attention; layer 8 (nextn_predict_layers 1) is never recurrent
+    // and keeps no cache. State per recurrent layer: 3 x (4096 + 2 x 16 x 128) + 128 x 4096 = 24576 + 524288 = 548864.
+    const d = describeGguf(q35({ 'qwen35.block_count': 9, 'qwen35.nextn_predict_layers': 1 }));
+    assert.equal(d.known, true);
+    assert.deepEqual(d.model.layers.map((l) => l.kind), ['state', 'state', 'state', 'full', 'state', 'state', 'state', 'full', 'none']);
+    assert.equal(d.model.layers[0]!.stateElements, 548864);
+    assert.equal(d.model.layers[8]!.label, 'NextN (MTP) layer: no cache in llama.cpp');
+    assert.ok(d.model.notes.some((n) => /Layers 8-8 are NextN \/ MTP blocks/.test(n)));
+  });
+  test('a per-layer attention.recurrent_layers array wins over the interval', () => {
+    const d = describeGguf(q35({ 'qwen35.block_count': 4, 'qwen35.attention.recurrent_layers': [true, false, 1, 0] }));
+    assert.deepEqual(d.model.layers.map((l) => l.kind), ['state', 'full', 'state', 'full']);
+    assert.ok(d.keysUsed.includes('qwen35.attention.recurrent_layers'));
+  });
+});

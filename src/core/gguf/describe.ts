@@ -23,6 +23,14 @@ export class GgufModelError extends Error {}
 
 /** Architectures whose every layer is recurrent (`llm_arch_is_recurrent` in src/llama-arch.cpp). */
 const ALL_RECURRENT = new Set(['mamba', 'mamba2', 'rwkv6', 'rwkv6qwen2', 'rwkv7', 'arwkv7']);
+/** Gated delta-net hybrids (Qwen3-Next, Qwen3.5): attention every `full_attention_interval`-th layer. */
+const DELTA_NET = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
+/**
+ * Architectures whose trailing `nextn_predict_layers` blocks keep no cache of their own: glm4moe / bailingmoe2
+ * set `n_layer_kv_from_start = n_layer - nextn_predict_layers` (src/llama-model.cpp); qwen35 does not run them in
+ * the main pass (src/models/qwen35.cpp: "MTP/NextN layers are loaded as extra decoder blocks but not executed").
+ */
+const NEXTN_NO_CACHE = new Set(['glm4moe', 'bailingmoe2', 'qwen35', 'qwen35moe']);
 /** Hybrids whose recurrent layers are the ones with `head_count_kv` 0 (load_hparams: jamba, plamo2, granitehybrid, lfm2, lfm2moe). */
 const RECURRENT_WHERE_NO_KV = new Set(['jamba', 'plamo2', 'granitehybrid', 'lfm2', 'lfm2moe']);
 
@@ -168,7 +176,7 @@ function recurrentState(m: Meta, nEmbd: number): { elements: number; what: strin
 }
 
 function stateLabel(arch: string): string {
-  if (arch === 'qwen3next') return 'gated delta-net';
+  if (arch === 'qwen3next' || arch === 'qwen35' || arch === 'qwen35moe') return 'gated delta-net';
   if (arch.includes('rwkv')) return 'RWKV';
   if (arch.startsWith('lfm2')) return 'short conv';
   return 'Mamba';
@@ -285,14 +293,32 @@ export function describeGguf(h: GgufHeader): GgufDescription {
 
   // Recurrent layers, per architecture (load_hparams).
   let recurrent: boolean[] = Array.from({ length: nLayer }, () => ALL_RECURRENT.has(arch));
-  let known = PLAIN.has(arch) || arch in SWA_RULES || ALL_RECURRENT.has(arch) || RECURRENT_WHERE_NO_KV.has(arch) || arch === 'deepseek2' || arch === 'qwen3next' || arch === 'nemotron_h' || arch === 'nemotron_h_moe';
+  let known = PLAIN.has(arch) || arch in SWA_RULES || ALL_RECURRENT.has(arch) || RECURRENT_WHERE_NO_KV.has(arch) || arch === 'deepseek2' || DELTA_NET.has(arch) || arch === 'nemotron_h' || arch === 'nemotron_h_moe';
   if (RECURRENT_WHERE_NO_KV.has(arch)) recurrent = kvHeads.map((k) => k === 0);
   if (arch === 'nemotron_h' || arch === 'nemotron_h_moe') recurrent = kvHeads.map((k, i) => k === 0 && (ff?.[i] ?? 0) === 0);
-  if (arch === 'qwen3next') {
-    const interval = m.int(m.k('full_attention_interval'), MAX_LAYERS, false) ?? 4;
-    if (interval === 0) throw new GgufModelError(`${m.k('full_attention_interval')} is 0`);
-    recurrent = Array.from({ length: nLayer }, (_, i) => (i + 1) % interval !== 0);
-    notes.push(`qwen3next: every ${interval}th layer is full attention, the others gated delta-net (fixed state)${m.has(m.k('full_attention_interval')) ? '' : "; the interval 4 is built into llama.cpp's loader"}.`);
+  if (DELTA_NET.has(arch)) {
+    // qwen3next / qwen35 / qwen35moe loaders (src/models/qwen3next.cpp, qwen35.cpp): a per-layer
+    // `attention.recurrent_layers` array when the file has one (get_key_or_arr), else every
+    // `full_attention_interval`-th layer (default 4) is attention; for qwen35 the trailing NextN / MTP blocks
+    // (`nextn_predict_layers`, counted in block_count) are attention-only, never recurrent.
+    const recKey = m.k('attention.recurrent_layers');
+    const recRaw = m.raw(recKey);
+    const tail = arch === 'qwen3next' ? 0 : Math.min(m.int(m.k('nextn_predict_layers'), MAX_LAYERS, false) ?? 0, nLayer - 1);
+    if (Array.isArray(recRaw)) {
+      m.reads.used.add(recKey);
+      if (recRaw.length !== nLayer) throw new GgufModelError(`${recKey} holds ${recRaw.length} values; llama.cpp requires one per layer (${nLayer})`);
+      recurrent = recRaw.map((v, i) => {
+        if (typeof v === 'boolean') return v;
+        if (v === 0 || v === 1 || v === 0n || v === 1n) return v === 1 || v === 1n;
+        throw new GgufModelError(`${recKey}[${i}] is ${shown(v)}, not a bool (or 0 / 1)`);
+      });
+      notes.push(`${arch}: recurrent (gated delta-net) layers from ${recKey}: ${recurrent.filter(Boolean).length} of ${nLayer}.`);
+    } else {
+      const interval = m.int(m.k('full_attention_interval'), MAX_LAYERS, false) ?? 4;
+      if (interval === 0) throw new GgufModelError(`${m.k('full_attention_interval')} is 0`);
+      recurrent = Array.from({ length: nLayer }, (_, i) => i < nLayer - tail && (i + 1) % interval !== 0);
+      notes.push(`${arch}: every ${interval}th layer is full attention, the others gated delta-net (fixed state)${m.has(m.k('full_attention_interval')) ? '' : "; the interval 4 is built into llama.cpp's loader"}.`);
+    }
   }
   const stateOf = recurrent.some(Boolean) ? recurrentState(m, nEmbd) : undefined;
   if (arch === 'falcon-h1') {
@@ -349,7 +375,7 @@ export function describeGguf(h: GgufHeader): GgufDescription {
   else if (arch === 'gemma3n') kvFromStart = Math.min(20, nLayer);
   const nextnKey = m.k('nextn_predict_layers');
   const nextn = m.int(nextnKey, MAX_LAYERS, false) ?? 0;
-  if ((arch === 'glm4moe' || arch === 'bailingmoe2') && nextn > 0) kvFromStart = nLayer - Math.min(nextn, nLayer);
+  if (NEXTN_NO_CACHE.has(arch) && nextn > 0) kvFromStart = nLayer - Math.min(nextn, nLayer);
 
   const sliding = slidingLayers(m, nLayer, notes);
   const layers: LayerSpec[] = [];
@@ -377,7 +403,7 @@ export function describeGguf(h: GgufHeader): GgufDescription {
       ...(mla ? { mlaLatent: mla.latent, sharedKv: true } : {}),
     };
     if (kvFromStart >= 0 && i >= kvFromStart) {
-      if (arch === 'glm4moe' || arch === 'bailingmoe2') {
+      if (NEXTN_NO_CACHE.has(arch)) {
         layers.push({ index: i, kind: 'none', label: 'NextN (MTP) layer: no cache in llama.cpp', kvHeads: 0, queryHeads: q, headDimK: 0, headDimV: 0 });
         continue;
       }
@@ -388,7 +414,10 @@ export function describeGguf(h: GgufHeader): GgufDescription {
     }
     layers.push(spec);
   }
-  if (kvFromStart >= 0 && arch !== 'glm4moe' && arch !== 'bailingmoe2') {
+  if (kvFromStart >= 0 && NEXTN_NO_CACHE.has(arch) && (arch === 'qwen35' || arch === 'qwen35moe')) {
+    notes.push(`Layers ${kvFromStart}-${nLayer - 1} are NextN / MTP blocks (${nextnKey}): llama.cpp's ${arch} graph does not run them in the main pass; counted without a cache (a speculative MTP draft would add one).`);
+  }
+  if (kvFromStart >= 0 && !NEXTN_NO_CACHE.has(arch)) {
     notes.push(`Layers ${kvFromStart}-${nLayer - 1} keep no cache of their own (llama.cpp has_kv: n_layer_kv_from_start = ${kvFromStart}${shared !== undefined ? `, from ${sharedKey}` : ", built into llama.cpp's gemma3n loader"}): each reuses an earlier layer's.`);
   }
   if (kvHeads.some((k) => k === 0) && !recurrent.some(Boolean)) {
