@@ -192,3 +192,15 @@ describe('Qwen3.5 (qwen35 / qwen35moe): gated delta-net hybrid with a NextN tail
     assert.ok(d.keysUsed.includes('qwen35.attention.recurrent_layers'));
   });
 });
+
+describe('head sizes from layer 0', () => {
+  test("layer 0 without heads and no key_length: llama.cpp's head size is 0, and the note says why", () => {
+    // load_hparams: n_embd_head_k = n_embd / n_head() only `if (hparams.n_head() > 0)` (n_head() is layer 0's).
+    const d = describeGguf(header({
+      'general.architecture': 'deci', 'deci.block_count': 2, 'deci.embedding_length': 1024, 'deci.context_length': 4096,
+      'deci.attention.head_count': [0, 8], 'deci.attention.head_count_kv': [0, 2],
+    }));
+    assert.deepEqual(d.model.layers.map((l) => [l.kind, l.headDimK]), [['none', 0], ['full', 0]]);
+    assert.ok(d.model.notes.some((n) => /head_count\[0\] is 0 and the file lacks deci\.attention\.key_length/.test(n)));
+  });
+});

@@ -286,6 +286,11 @@ export function describeGguf(h: GgufHeader): GgufDescription {
   const valKey = m.k('attention.value_length');
   const kLen = m.int(keyKey, MAX_HEAD_SIZE, false) ?? (nHead0 > 0 ? Math.floor(nEmbd / nHead0) : 0);
   const vLen = m.int(valKey, MAX_HEAD_SIZE, false) ?? (nHead0 > 0 ? Math.floor(nEmbd / nHead0) : 0);
+  // llama.cpp sizes heads from layer 0's head count only: a file whose layer 0 has none (a deci / Nemotron no-op
+  // first layer) and no key_length gets head size 0 everywhere, as llama.cpp does; said, not hidden.
+  if (nHead0 === 0 && heads.some((x) => x > 0) && !(m.has(m.k('attention.key_length')) && m.has(m.k('attention.value_length')))) {
+    notes.push(`${m.k('attention.head_count')}[0] is 0 and the file lacks ${m.k('attention.key_length')} / ${m.k('attention.value_length')}: llama.cpp sets the head size from layer 0 (n_embd / n_head(0)) only when it has heads, so every layer's head size is 0 there too.`);
+  }
   const embdFrom = [m.k('embedding_length'), m.k('attention.head_count')];
   const kFrom = m.has(keyKey) ? [keyKey] : embdFrom;
   const vFrom = m.has(valKey) ? [valKey] : embdFrom;
