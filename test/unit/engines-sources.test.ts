@@ -434,6 +434,20 @@ describe('formats KV Lens does not size are never given a figure', () => {
     assert.equal(fig(c, 'gpu_kv_cache_tokens').match, true);
   });
 
+  it('SGLang sparse MLA (NSATokenToKVPool): the KV size is not guessed', () => {
+    // memory_pool.py MLATokenToKVPool: f"KV Cache is allocated. #tokens: {size}, KV size: {kv_size / GB:.2f} GB"
+    const text = [
+      "[2026-03-11 13:53:00] server_args=ServerArgs(model_path='zai-org/GLM-5', page_size=64, tp_size=8)",
+      '[2026-03-11 13:53:23 TP0] KV Cache is allocated. #tokens: 383872, KV size: 19.36 GB',
+    ].join('\n');
+    const c = checkStartUp(readLogText(text).startUps[0]!, model('glm_moe_dsa__GLM-5.json'));
+    assert.equal(fig(c, 'kv_size').predicted, null);
+    assert.match(fig(c, 'kv_size').reason ?? '', /NSA/);
+    // A dense MLA model's KV size is predicted: (383,872 + 64) x 61 x 576 x 2 B = 26,979,950,592 B = 25.13 GB of 2^30.
+    const dense = checkStartUp(readLogText(text.replace('zai-org/GLM-5', 'deepseek-ai/DeepSeek-V3')).startUps[0]!, model('deepseek_v3__DeepSeek-V3.json'));
+    assert.equal(fig(dense, 'kv_size').predicted!.toFixed(2), (((383872 + 64) * 61 * 576 * 2) / GiB).toFixed(2));
+  });
+
   it('llama.cpp with a cache type KV Lens does not know: cells and layers checked, sizes not guessed', () => {
     const text = [
       'build: 7100 (abcdef12) with cc',

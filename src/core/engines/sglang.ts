@@ -15,6 +15,9 @@
  *   keep a state pool of their own (one slot per running request) outside the token pool.
  * - `python/sglang/srt/mem_cache/memory_pool.py` (MHATokenToKVPool): per layer K and V buffers of
  *   (size + page_size) x heads x head_dim; the start-up line prints "K size" / "V size" in GB of 2^30 bytes.
+ *   MLATokenToKVPool: one (size + page_size) x (kv_lora_rank + qk_rope_head_dim) buffer per layer, printed as
+ *   "KV size". NSATokenToKVPool (DeepSeek-V3.2 / GLM-5 sparse MLA) adds index-key buffers and may store another
+ *   kv_cache_dim: not modelled (its sizes are left unpredicted by check-log).
  * - `python/sglang/srt/server_args.py` (`_handle_gpu_memory_settings`, since PR 10975): mem_fraction_static =
  *   round((gpu_mem - reserved) / gpu_mem, 3), gpu_mem in MiB, reserved = 512 + max(chunked_prefill_size, 2048)
  *   x 1.5 + cuda_graph_max_bs x 2 + tp x pp / 8 x 1024, at least 10 GiB on GPUs over 60 GiB, then + 2 GiB for an

@@ -343,6 +343,11 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
             push(f, null, unknownKv);
             break;
           }
+          if (model.layers.some((l) => l.mlaLatent !== undefined && l.indexHeadDim)) {
+            // memory_pool.py NSATokenToKVPool: its own kv_cache_dim (fp8 store) and an index_k buffer per layer.
+            push(f, null, 'sparse-MLA (NSA) pool: its kv_cache_dim and index-key buffers are not modelled by KV Lens');
+            break;
+          }
           if (!tokensFig) {
             push(f, null, 'the log prints no token count');
             break;
