@@ -131,11 +131,11 @@ const IMPORT_BEFORE = /(?:(?:^|[^\w.$])(?:from|import)\s+|(?:require|import)\s*\
 const PIPELINE_SECOND = /\bpipeline\s*\(\s*["'`][\w-]+["'`]\s*,\s*$/;
 
 // Where an `org/name` is a container image, never a model: Dockerfile `FROM [--platform=..] image`, a compose or
-// Kubernetes `image:` key, any argument on a `docker run|pull|push|create|tag|save` / `podman ...` line that is
+// Kubernetes `image:` key, a GitHub Actions job's `container:`, any argument on a `docker run|pull|push|create|tag|save` / `podman ...` line that is
 // not after a model flag (`docker run vllm/vllm-openai --model org/name`: the image is refused, the model kept).
 const IMAGE_BEFORE = [
   /(?:^|\s)FROM\s+(?:--platform=\S+\s+)?$/i,
-  /(?:^|[^\w-])["']?image(?:[-_]name)?["']?\s*[:=]\s*$/i,
+  /(?:^|[^\w-])["']?(?:image(?:[-_]name)?|container)["']?\s*[:=]\s*$/i,
   /(?:^|[\s;&|`(])(?:docker|podman|nerdctl)\s+(?:(?:image|container)\s+)?(?:run|pull|push|create|tag|save|inspect|rmi)\b/,
 ];
 

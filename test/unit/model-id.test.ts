@@ -229,6 +229,7 @@ describe('look-alikes (precision)', () => {
   const none: [string, string][] = [
     ['yaml', 'image: vllm/vllm-openai:latest'],
     ['yaml', '    image: vllm/vllm-openai'],
+    ['yaml', '    container: nvidia/cuda'],
     ['shellscript', 'docker pull vllm/vllm-openai'],
     ['dockerfile', 'FROM nvidia/cuda:12.4.1-devel-ubuntu22.04'],
     ['dockerfile', 'FROM --platform=linux/amd64 nvidia/cuda'],
