@@ -250,8 +250,9 @@ describe('check-log on synthetic lines shaped as the engines print them', () => 
       '[TensorRT-LLM][INFO] Number of tokens per block: 32.',
       '[TensorRT-LLM][INFO] [MemUsageChange] Allocated 16.05 GiB for max tokens in paged KV cache (300480).',
     ].join('\n');
-    const su = readLogText(text).startUps[0]!;
+    const su = readLogText('[TensorRT-LLM] TensorRT-LLM version: 1.2.0rc2\n' + text).startUps[0]!;
     assert.equal(su.engine, 'trtllm');
+    assert.equal(su.version, '1.2.0rc2');
     const c = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'));
     assert.equal(fig(c, 'trt_max_tokens').predicted, 300480);
     assert.equal(fig(c, 'trt_max_tokens').match, true);
@@ -442,6 +443,9 @@ describe('formats KV Lens does not size are never given a figure', () => {
     ].join('\n');
     const c = checkStartUp(readLogText(text).startUps[0]!, model('glm_moe_dsa__GLM-5.json'));
     assert.equal(fig(c, 'kv_size').predicted, null);
+    // A build that prints the dtype before #tokens is still read.
+    const withDtype = readLogText(text.replace('allocated. #tokens', 'allocated. dtype: torch.bfloat16, #tokens')).startUps[0]!;
+    assert.equal(withDtype.figures.find((f) => f.name === 'sglang_tokens')?.value, 383872);
     assert.match(fig(c, 'kv_size').reason ?? '', /NSA/);
     // A dense MLA model's KV size is predicted: (383,872 + 64) x 61 x 576 x 2 B = 26,979,950,592 B = 25.13 GB of 2^30.
     const dense = checkStartUp(readLogText(text.replace('zai-org/GLM-5', 'deepseek-ai/DeepSeek-V3')).startUps[0]!, model('deepseek_v3__DeepSeek-V3.json'));

@@ -237,14 +237,15 @@ export class LogReader {
       return true;
     }
     this.commandContinues = false;
-    if ((m = /KV Cache is allocated\. #tokens: (\d+), K size: ([\d.]+) GB, V size: ([\d.]+) GB/.exec(t))) {
+    // Some builds put fields before #tokens ("KV Cache is allocated. dtype: torch.bfloat16, #tokens: ..."): skipped.
+    if ((m = /KV Cache is allocated\.(?: [^#]{0,200}?)? #tokens: (\d+), K size: ([\d.]+) GB, V size: ([\d.]+) GB/.exec(t))) {
       this.engine('sglang');
       this.figure('sglang_tokens', m[1]!, 'tokens');
       this.figure('k_size', m[2]!, 'GB');
       this.figure('v_size', m[3]!, 'GB');
       return true;
     }
-    if ((m = /KV Cache is allocated\. #tokens: (\d+), KV size: ([\d.]+) GB/.exec(t))) {
+    if ((m = /KV Cache is allocated\.(?: [^#]{0,200}?)? #tokens: (\d+), KV size: ([\d.]+) GB/.exec(t))) {
       // MLATokenToKVPool: one latent buffer per layer.
       this.engine('sglang');
       this.figure('sglang_tokens', m[1]!, 'tokens');
@@ -252,7 +253,8 @@ export class LogReader {
       return true;
     }
     // ---- TensorRT-LLM (cpp/tensorrt_llm/batch_manager/kvCacheManager.cpp, tensorrt_llm/_torch/pyexecutor/_util.py)
-    if ((m = /\[TensorRT-LLM\]\[\w+\] .*?(?:version|Version):? ?(\d+\.\d+\.\S+)/.exec(t)) && !this.cur?.figures.length) {
+    // tensorrt_llm/__init__.py prints "[TensorRT-LLM] TensorRT-LLM version: X" at import; the C++ runtime "[TensorRT-LLM][INFO] ...".
+    if (((m = /\[TensorRT-LLM\]\[\w+\] .*?(?:version|Version):? ?(\d+\.\d+\.\S+)/.exec(t)) || (m = /^\[TensorRT-LLM\] TensorRT-LLM version: (\d+\.\d+\S*)/.exec(t) as RegExpExecArray | null)) && !this.cur?.figures.length) {
       this.begin('trtllm').version = m[1];
       return true;
     }
