@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText } from '../../src/core/analyze';
 import { engineEstimate, llamaCppKv, llamaRecurrentWidths, sglangCells, sglangHybridSwaDefault, sglangPool, vllmLayout, vllmPool } from '../../src/core/engines';
-import { checkStartUp, readLogText } from '../../src/core/logs';
+import { checkStartUp, readLogText, vllmGroupSizeSlack } from '../../src/core/logs';
 import type { ModelDescription } from '../../src/core/types';
 import { CONFIGS } from '../fixtures/paths';
 
@@ -97,6 +97,29 @@ describe('vLLM grouping (vllm/v1/core/kv_cache_utils.py _get_kv_cache_groups_uni
     const pool = vllmPool(layout, 3000 * 32768 * 10, 8192);
     assert.equal(pool.numBlocks, 3000);
     assert.equal(pool.tokens, 16000);
+  });
+
+  it('the bound by release: min before PR 29303 (0.12), 1.25 until PR 36684 (0.18), 1.5 since; check-log follows the log', () => {
+    assert.equal(vllmGroupSizeSlack('0.11.0'), 1);
+    assert.equal(vllmGroupSizeSlack('0.14.1'), 1.25);
+    assert.equal(vllmGroupSizeSlack('0.19.0'), 1.5);
+    assert.equal(vllmGroupSizeSlack(undefined), 1.5);
+    // 0.11: group size min(10, 14) = 10 -> 3 groups; tokens = num_blocks // 3 x 16 (page 16 x 8 x 128 x 2 = 32,768 B).
+    const text = (v: string) => [
+      `INFO 01-12 12:27:50 [api_server.py:1896] vLLM API server version ${v}`,
+      "INFO 01-12 12:27:50 [utils.py:328] non-default args: {'model': 'x/y', 'max_model_len': 8192}",
+      'INFO 01-12 12:30:01 [gpu_worker.py:298] Available KV cache memory: 3.05 GiB',
+      'INFO 01-12 12:30:02 [kv_cache_utils.py:1087] GPU KV cache size: 53,296 tokens',
+    ].join('\n');
+    const old = checkStartUp(readLogText(text('0.11.0')).startUps[0]!, m);
+    // 3.05 GiB = 3,274,912,563 B // 32,768 = 99,942 // 10 = 9,994 blocks; // 3 groups = 3,331 x 16 = 53,296 tokens.
+    assert.equal(old.settings.cache_groups, 3);
+    assert.equal(fig(old, 'gpu_kv_cache_tokens').predicted, 53296);
+    assert.equal(fig(old, 'gpu_kv_cache_tokens').match, true);
+    // 0.19: group size 14 -> 2 groups; 99,942 // 14 = 7,138 blocks; // 2 = 3,569 x 16 = 57,104 tokens.
+    const now = checkStartUp(readLogText(text('0.19.0')).startUps[0]!, m);
+    assert.equal(now.settings.cache_groups, 2);
+    assert.equal(fig(now, 'gpu_kv_cache_tokens').predicted, 57104);
   });
 
   it('hybrid manager disabled (unify_hybrid_kv_cache_specs): every layer full length, one group', () => {

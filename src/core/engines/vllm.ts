@@ -20,7 +20,8 @@
  *   page, `num_blocks = available // that sum` (`get_kv_cache_config_from_groups`); otherwise page sizes are
  *   unified by raising the smaller pages' block size (`unify_kv_cache_spec_page_size`) and layers grouped by spec
  *   (`_get_kv_cache_groups_uniform_page_size`): `group_size` = the fewest layers of any spec, the most when the
- *   most < 1.5 x the fewest (1.25 in 2025 releases), each spec split into cdiv(layers, group_size) groups;
+ *   most < 1.5 x the fewest (PR 36684, Mar 2026; 1.25 from PR 29303, Nov 2025; the fewest always before), each
+ *   spec split into cdiv(layers, group_size) groups;
  *   `num_blocks = available // page_size // group_size` (`get_num_blocks`), then `num_gpu_blocks_override` if
  *   set (`may_override_num_blocks`). "GPU KV cache size" = num_blocks // len(groups) x min block size
  *   (`_report_kv_cache_config`: tokens per group, x the context-parallel size when DCP / PCP > 1); "Maximum

@@ -203,8 +203,9 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const sparseMla = model.layers.some((l) => l.mlaLatent !== undefined && l.indexHeadDim);
     const cacheDtypeStr = kvStr === 'fp8_ds_mla' || (sparseMla && kvStr?.startsWith('fp8')) ? 'fp8_ds_mla' : undefined;
     const numGpuBlocksOverride = numOf(settings.num_gpu_blocks_override);
+    const groupSizeSlack = vllmGroupSizeSlack(su.version);
     const layoutAt = (t: number) => vllmLayout(model, {
-      maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens: t,
+      maxModelLen, tp, kvDtype, ...(blockSize ? { blockSize } : {}), maxNumBatchedTokens: t, groupSizeSlack,
       ...(cacheDtypeStr ? { cacheDtypeStr } : {}), ...(numGpuBlocksOverride ? { numGpuBlocksOverride } : {}),
       ...(bool(settings.disable_hybrid_kv_cache_manager) ? { disableHybrid: true } : {}),
       ...(kvStr?.endsWith('_per_token_head') ? { perTokenHeadScales: true } : {}),
@@ -408,6 +409,21 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     engine, version: su.version ?? null, model: su.model ?? null, settings, notes: ['KV Lens does not know this engine: nothing predicted.'],
     figures: su.figures.map((f) => ({ name: f.name, logged: f.value, predicted: null, unit: f.unit, match: null, reason: 'unknown engine', line: f.line })),
   };
+}
+
+/**
+ * The group-size bound of `_get_kv_cache_groups_uniform_page_size` by vLLM release: the fewest layers always before
+ * PR 29303 (merged Nov 2025, first in 0.12), the most when within 1.25 x until PR 36684 (Mar 2026, taken as 0.18),
+ * 1.5 x since. A version KV Lens cannot read gets the current rule.
+ */
+export function vllmGroupSizeSlack(version: string | undefined): number {
+  const m = /^v?(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return 1.5;
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major === 0 && minor < 12) return 1;
+  if (major === 0 && minor < 18) return 1.25;
+  return 1.5;
 }
 
 /** V0's bytes per token over every attention layer at full length (cache_engine.py), per GPU. */

@@ -7,7 +7,7 @@ export { readPyPairs } from './pyLiteral';
 export type { LogValue } from './pyLiteral';
 export { LogReader, readLogText, LINES_AFTER_STARTUP } from './reader';
 export { modelFromHparams } from './hparamsModel';
-export { checkStartUp, figureMatches } from './check';
+export { checkStartUp, figureMatches, vllmGroupSizeSlack } from './check';
 export type { CheckedFigure, LogCheck } from './check';
 export type { LogEngine, LogReading, LoggedFigure, StartUp } from './types';
 export { renderCheckText } from './render';
