@@ -475,6 +475,24 @@ describe('formats KV Lens does not size are never given a figure', () => {
     assert.equal(fig(dense, 'kv_size').predicted!.toFixed(2), (((383872 + 64) * 61 * 576 * 2) / GiB).toFixed(2));
   });
 
+  it('SGLang: "#tokens" with thousands separators, the resolved dtype and the Mamba state line are read', () => {
+    // memory_pool.py: "KV Cache is allocated. dtype: torch.float8_e4m3fn, #tokens: 1,000,000, K size: ..." and MambaPool's line.
+    // Qwen2.5-7B in fp8: K = (1,000,000 + 1) x 28 layers x 4 heads x 128 x 1 B = 14,336,014,336 B = 13.35 GB of 2^30.
+    const text = [
+      "[2026-04-14 16:08:40] server_args=ServerArgs(model_path='Qwen/Qwen2.5-7B-Instruct', kv_cache_dtype='auto', page_size=1, tp_size=1)",
+      '[2026-04-14 16:08:49 TP0] Mamba Cache is allocated. max_mamba_cache_size: 186, conv_state size: 0.10GB, ssm_state size: 4.38GB ',
+      '[2026-04-14 16:08:49 TP0] KV Cache is allocated. dtype: torch.float8_e4m3fn, #tokens: 1,000,000, K size: 13.35 GB, V size: 13.35 GB',
+    ].join('\n');
+    const su = readLogText(text).startUps[0]!;
+    assert.equal(su.settings.kv_cache_torch_dtype, 'torch.float8_e4m3fn');
+    assert.equal(su.settings.max_mamba_cache_size, 186);
+    const c = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'));
+    assert.equal(fig(c, 'sglang_tokens').logged, 1000000);
+    assert.equal(fig(c, 'k_size').predicted!.toFixed(2), ((1000001 * 28 * 4 * 128) / GiB).toFixed(2));
+    assert.equal(fig(c, 'k_size').match, true);
+    assert.equal(fig(c, 'mamba_ssm_state').predicted, null);
+  });
+
   it('llama.cpp with a cache type KV Lens does not know: cells and layers checked, sizes not guessed', () => {
     const text = [
       'build: 7100 (abcdef12) with cc',

@@ -304,7 +304,9 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
 
   if (engine === 'sglang') {
     const tp = numOf(settings.tp_size) ?? 1;
-    const kvDtype = engineKvDtype(model, settings);
+    // The format SGLang says it resolved ("Using KV cache dtype: torch.float8_e4m3fn") wins over the flag's "auto".
+    const torchKv = typeof settings.kv_cache_torch_dtype === 'string' ? toKvDtype(settings.kv_cache_torch_dtype) : undefined;
+    const kvDtype = torchKv ?? engineKvDtype(model, settings);
     const pageSize = numOf(settings.page_size) ?? 1;
     let disable = bool(settings.disable_hybrid_swa_memory);
     const tokensFig = su.figures.find((f) => f.name === 'sglang_tokens') ?? su.figures.find((f) => f.name === 'max_total_num_tokens');
@@ -357,6 +359,10 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
           push(f, f.name === 'v_size' && cells.mla ? 0 : k, undefined);
           break;
         }
+        case 'mamba_conv_state':
+        case 'mamba_ssm_state':
+          push(f, null, 'the state pool: KV Lens does not model SGLang\'s conv / ssm dtypes (mamba_ssm_dtype) per slot; the token pool is checked apart');
+          break;
         case 'sglang_full_tokens':
           push(f, null, 'sized from measured memory: the input of the SWA pool figure');
           break;

@@ -238,14 +238,29 @@ export class LogReader {
     }
     this.commandContinues = false;
     // Some builds put fields before #tokens ("KV Cache is allocated. dtype: torch.bfloat16, #tokens: ..."): skipped.
-    if ((m = /KV Cache is allocated\.(?: [^#]{0,200}?)? #tokens: (\d+), K size: ([\d.]+) GB, V size: ([\d.]+) GB/.exec(t))) {
+    if ((m = /(?:Using KV cache dtype: |KV Cache is allocated\. dtype: )(torch\.\w+)/.exec(t))) {
+      // model_runner.py "Using KV cache dtype: %s" / memory_pool.py "KV Cache is allocated. dtype: %s, ...": the resolved format.
+      this.engine('sglang');
+      this.set('kv_cache_torch_dtype', m[1]!);
+      if (/^Using/.test(t)) return true;
+    }
+    if ((m = /Mamba Cache(?: \([^)]*\))? is allocated\. max_mamba_cache_size: (\d+), conv_state size: ([\d.]+) ?GB, ssm_state size: ([\d.]+) ?GB/.exec(t))) {
+      // memory_pool.py MambaPool: f"Mamba Cache is allocated. max_mamba_cache_size: {n}, conv_state size: {x:.2f}GB,
+      // ssm_state size: {y:.2f}GB" (the state pool apart from the token pool).
+      this.engine('sglang');
+      this.set('max_mamba_cache_size', Number(m[1]));
+      this.figure('mamba_conv_state', m[2]!, 'GB');
+      this.figure('mamba_ssm_state', m[3]!, 'GB');
+      return true;
+    }
+    if ((m = /KV Cache is allocated\.(?: [^#]{0,200}?)? #tokens: ([\d,]+), K size: ([\d.]+) GB, V size: ([\d.]+) GB/.exec(t))) {
       this.engine('sglang');
       this.figure('sglang_tokens', m[1]!, 'tokens');
       this.figure('k_size', m[2]!, 'GB');
       this.figure('v_size', m[3]!, 'GB');
       return true;
     }
-    if ((m = /KV Cache is allocated\.(?: [^#]{0,200}?)? #tokens: (\d+), KV size: ([\d.]+) GB/.exec(t))) {
+    if ((m = /KV Cache is allocated\.(?: [^#]{0,200}?)? #tokens: ([\d,]+), KV size: ([\d.]+) GB/.exec(t))) {
       // MLATokenToKVPool: one latent buffer per layer.
       this.engine('sglang');
       this.figure('sglang_tokens', m[1]!, 'tokens');
