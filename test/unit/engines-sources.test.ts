@@ -480,12 +480,15 @@ describe('formats KV Lens does not size are never given a figure', () => {
     // Qwen2.5-7B in fp8: K = (1,000,000 + 1) x 28 layers x 4 heads x 128 x 1 B = 14,336,014,336 B = 13.35 GB of 2^30.
     const text = [
       "[2026-04-14 16:08:40] server_args=ServerArgs(model_path='Qwen/Qwen2.5-7B-Instruct', kv_cache_dtype='auto', page_size=1, tp_size=1)",
+      '[2026-04-14 16:08:49 TP0] Load weight end. elapsed=5.54 s, type=Qwen2ForCausalLM, avail mem=64.08 GB, mem usage=14.85 GB.',
       '[2026-04-14 16:08:49 TP0] Mamba Cache is allocated. max_mamba_cache_size: 186, conv_state size: 0.10GB, ssm_state size: 4.38GB ',
       '[2026-04-14 16:08:49 TP0] KV Cache is allocated. dtype: torch.float8_e4m3fn, #tokens: 1,000,000, K size: 13.35 GB, V size: 13.35 GB',
     ].join('\n');
     const su = readLogText(text).startUps[0]!;
     assert.equal(su.settings.kv_cache_torch_dtype, 'torch.float8_e4m3fn');
     assert.equal(su.settings.max_mamba_cache_size, 186);
+    assert.equal(su.settings.avail_mem_after_load_gb, 64.08);
+    assert.equal(su.settings.weights_mem_usage_gb, 14.85);
     const c = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'));
     assert.equal(fig(c, 'sglang_tokens').logged, 1000000);
     assert.equal(fig(c, 'k_size').predicted!.toFixed(2), ((1000001 * 28 * 4 * 128) / GiB).toFixed(2));

@@ -244,6 +244,16 @@ export class LogReader {
       this.set('kv_cache_torch_dtype', m[1]!);
       if (/^Using/.test(t)) return true;
     }
+    if ((m = /Load weight end\. .*?avail mem=([\d.]+) GB, mem usage=([\d.]+) GB/.exec(t)) || (m = /Memory pool end\. avail mem=([\d.]+) GB/.exec(t) as RegExpExecArray | null)) {
+      // model_runner.py: "Load weight end. ... avail mem=%.2f GB, mem usage=%.2f GB." and "Memory pool end. avail
+      // mem=%.2f GB": what SGLang measured around the pools (shown as settings; the token count rests on them).
+      this.engine('sglang');
+      if (m[2] !== undefined) {
+        this.set('avail_mem_after_load_gb', Number(m[1]));
+        this.set('weights_mem_usage_gb', Number(m[2]));
+      } else this.set('avail_mem_after_pools_gb', Number(m[1]));
+      return true;
+    }
     if ((m = /Mamba Cache(?: \([^)]*\))? is allocated\. max_mamba_cache_size: (\d+), conv_state size: ([\d.]+) ?GB, ssm_state size: ([\d.]+) ?GB/.exec(t))) {
       // memory_pool.py MambaPool: f"Mamba Cache is allocated. max_mamba_cache_size: {n}, conv_state size: {x:.2f}GB,
       // ssm_state size: {y:.2f}GB" (the state pool apart from the token pool).
