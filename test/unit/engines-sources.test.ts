@@ -281,6 +281,9 @@ describe('check-log on synthetic lines shaped as the engines print them', () => 
     assert.equal(fig(c, 'trt_max_tokens').match, true);
     assert.equal(fig(c, 'trt_primary_blocks').match, true);
     assert.equal(fig(c, 'trt_kv_cache').match, true);
+    // kv_cache_config.max_tokens below the fraction's count wins (llm_args.py): ceil(100,000 / 32) = 3,125 blocks.
+    const capped = checkStartUp(su, model('qwen2__Qwen2.5-7B-Instruct.json'), { max_tokens: 100000 });
+    assert.equal(fig(capped, 'trt_max_tokens').predicted, 3125 * 32);
     // Pages per sequence = ceil(max_seq_len / 32): the log does not print max_seq_len, so it is not guessed.
     assert.equal(fig(c, 'trt_pages_per_sequence').predicted, null);
     assert.equal(fig(c, 'trt_available').predicted, null);

@@ -392,7 +392,9 @@ export function checkStartUp(su: StartUp, model: ModelDescription, overrides: Re
     const fraction = numOf(settings.free_gpu_memory_fraction) ?? numOf(settings.kv_cache_free_gpu_memory_fraction) ?? 0.9;
     // kvCacheManager.cpp: maxTokens = free x fraction / bytes per token; blocks = ceilDiv(maxTokens, tokens_per_block);
     // the "Allocated ... (N)" count is blocks x tokens_per_block.
-    const blocksAt = (gib: number) => (perToken > 0 ? Math.ceil(Math.floor((gib * GIB * fraction) / perToken) / tpb) : 0);
+    // llm_args.py KvCacheConfig: with both max_tokens and free_gpu_memory_fraction, the smaller is used.
+    const maxTokensCap = numOf(settings.max_tokens);
+    const blocksAt = (gib: number) => (perToken > 0 ? Math.ceil(Math.min(Math.floor((gib * GIB * fraction) / perToken), maxTokensCap ?? Infinity) / tpb) : 0);
     const maxSeq = numOf(settings.max_attention_window) ?? numOf(settings.max_seq_len);
     for (const f of su.figures) {
       if (f.name === 'trt_kv_cache') push(f, maxTokens ? (maxTokens.value * perToken) / GIB : null, maxTokens ? undefined : 'no token count');
