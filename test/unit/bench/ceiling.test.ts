@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { StreamReadCeiling, streamBytes } from '../../../src/bench/ceilings';
 import { formatReport, trustLines } from '../../../src/bench/format';
 import { BUSY_CV, fractionStats, noiseVerdict, roundFractions } from '../../../src/bench/metrics';
-import { ceilingSummary } from '../../../src/bench/runner';
+import { ceilingSummary, runBenchmark } from '../../../src/bench/runner';
+import { tinyRequest } from './helpers';
 import type { BenchReport } from '../../../src/shared/benchProtocol';
 
 test('per-round fractions: each run against its own round, median and cv over rounds', () => {
@@ -97,8 +98,6 @@ test('the streaming read runs through onnxruntime and checks what it computed', 
 });
 
 test('a CPU run measures the yardstick in every round: one fraction per round per result, the verdict, the triad as context', async () => {
-  const { runBenchmark } = await import('../../../src/bench/runner');
-  const { tinyRequest } = await import('./helpers');
   const rounds = 3;
   const report = await runBenchmark(tinyRequest({ variants: [8, 1], contexts: [64], paths: ['grouped', 'groupedVt'], rounds, warmup: 1, threads: 1, measureCeilings: true }), () => {});
   assert.equal(report.results.length, 4);
