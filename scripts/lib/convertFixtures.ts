@@ -9,20 +9,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { safetensorsHeader, type FixtureTensor } from '../../test/support/safetensors';
+import { uniform } from '../../src/core/random';
 
 export const CONVERT_FIXTURE_FOLDER = 'convert-mha';
 
-/** mulberry32: a small seeded generator, so every run writes the same weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The core's seeded generator (mulberry32), so every run builds the same weights. */
+const rng = uniform;
 
 /** The tensors of the tiny Llama, in file order. */
 export function convertFixtureTensors(): FixtureTensor[] {

@@ -8,6 +8,7 @@
 import { fromHalfArray, toHalfArray, toHalfBits } from './fp16';
 import { quantizePerChannel } from './quant';
 import { totalTokens, type GraphSpec } from './graphs/spec';
+import { mulberry32 } from '../core/random';
 
 /** A buffer in the graph's element type: Float32Array, or Uint16Array of half bits. */
 export type ElemArray = Float32Array | Uint16Array;
@@ -54,17 +55,8 @@ export interface DataLayouts {
 /** Queries are scaled so softmax is neither flat nor one-hot: a wrong head mapping shows. */
 const QUERY_SCALE = 4;
 
-/** A small, fast, seedable PRNG (mulberry32) giving unsigned 32-bit integers: same data for every path and every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+/** The core's seeded generator (mulberry32), unsigned 32-bit integers: same data for every path and every run. */
+export const prng = mulberry32;
 
 let halfTable: Uint16Array | undefined;
 /** Half bits of (i - 1024) / 1024 for i in 0..2048, computed once. */

@@ -21,6 +21,7 @@ import type { ConversionPlan } from '../core/uptrain/plan';
 import type { Checkpoint } from '../io/safetensors';
 import { TensorDataReader } from '../io/tensorData';
 import { buildAttentionModel, inputDims, type AttentionInput, type AttentionShape } from './attentionGraph';
+import { uniform } from '../core/random';
 
 /** The fixed text whose embeddings feed every layer (64 bytes of UTF-8; ids are bytes modulo the vocabulary). */
 export const FIDELITY_TEXT = 'The quick brown fox jumps over the lazy dog while KV heads share';
@@ -55,16 +56,7 @@ function getter(cp: Checkpoint, reader: TensorDataReader): Get {
   };
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniform;
 
 /** Config numbers the functional check needs, read tolerantly from the model's part of the config. */
 function configNumbers(configText: string, model: ModelDescription): { get: (k: string) => unknown } {

@@ -7,16 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildAttentionModel, inputDims, type AttentionInput, type AttentionShape } from '../../src/convert/attentionGraph';
+import { uniform } from '../../src/core/random';
 
+/** Uniform in [-0.5, 0.5) from the core's seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = uniform(seed);
+  return () => next() - 0.5;
 }
 
 test('attention graph = causal softmax(RoPE(XWq) RoPE(XWk)^T / sqrt(d)) XWv Wo, computed by hand', async () => {

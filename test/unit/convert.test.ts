@@ -17,20 +17,12 @@ import { TensorDataReader } from '../../src/io/tensorData';
 import { readCheckpoint, readSafetensorsHeader } from '../../src/io/safetensors';
 import { lintWeights } from '../../src/core/lint/weights';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
+import { uniform } from '../../src/core/random';
 
 // ---------- a seeded checkpoint, built by hand ----------
 
-/** mulberry32: a small seeded generator, so every run builds the same weights. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The core's seeded generator (mulberry32), so every run builds the same weights. */
+const rng = uniform;
 
 /** Values in [-2, 2) on a grid of 1/64: exactly representable in fp16, bf16 and fp32, so the source is exact. */
 function seeded(n: number, seed: number): Float32Array {
