@@ -211,6 +211,20 @@ async function call<T>(id: string, revision: string, opts: HubClientOptions, max
 }
 
 /**
+ * The commit `rev` resolves to and the files the repository lists at it (model info's `sha` and `siblings`).
+ * `listed` is false when the Hub gave no file list (then nothing can be said about which files are absent).
+ */
+async function repoFiles(id: string, rev: string, common: { hubUrl: string; fetch: typeof fetch; accessToken?: string }): Promise<{ commit: string; listed: boolean; files: string[] }> {
+  // `filePaths` is the library's name for the API's `siblings` (MODEL_DERIVED_FIELD_TO_API_KEY).
+  const info = await modelInfo({ name: id, revision: rev, additionalFields: ['sha', 'filePaths'], ...common });
+  const commit: unknown = info.sha;
+  if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new HubError('bad-response', id, `${id}@${rev}: the Hub's model info has no commit hash`);
+  const filePaths: unknown = info.filePaths;
+  const files = Array.isArray(filePaths) ? filePaths.filter((n): n is string => typeof n === 'string') : [];
+  return { commit, listed: Array.isArray(filePaths), files };
+}
+
+/**
  * config.json of `id` at `revision` (default `main`): the model info gives the commit and the files, then the
  * file is fetched at that commit (so the text and the commit agree even if the branch moves meanwhile).
  */
@@ -219,13 +233,8 @@ export async function fetchHubConfig(id: string, revision: string | undefined, o
   let cap = MAX_HUB_BODY_BYTES;
   return call(id, rev, opts, () => cap, async (f) => {
     const common = { hubUrl: opts.endpoint, fetch: f, ...(opts.token ? { accessToken: opts.token } : {}) };
-    // `filePaths` is the library's name for the API's `siblings` (MODEL_DERIVED_FIELD_TO_API_KEY).
-    const info = await modelInfo({ name: id, revision: rev, additionalFields: ['sha', 'filePaths'], ...common });
-    const commit: unknown = info.sha;
-    if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new HubError('bad-response', id, `${id}@${rev}: the Hub's model info has no commit hash`);
-    const listed: unknown = info.filePaths;
-    const files = Array.isArray(listed) ? listed.filter((n): n is string => typeof n === 'string') : [];
-    if (Array.isArray(listed) && !files.includes('config.json')) throw new HubError('no-config', id, noConfig(id, rev, files));
+    const { commit, listed, files } = await repoFiles(id, rev, common);
+    if (listed && !files.includes('config.json')) throw new HubError('no-config', id, noConfig(id, rev, files));
     const repo = { type: 'model' as const, name: id };
     const download = await fileDownloadInfo({ repo, path: 'config.json', revision: commit, ...common });
     if (!download) throw new HubError('no-config', id, noConfig(id, rev, files));
@@ -310,11 +319,7 @@ export async function fetchHubGguf(id: string, revision: string | undefined, opt
   const rev = revision ?? 'main';
   return call(id, rev, opts, () => MAX_HUB_BODY_BYTES, async (f) => {
     const common = { hubUrl: opts.endpoint, fetch: f, ...(opts.token ? { accessToken: opts.token } : {}) };
-    const info = await modelInfo({ name: id, revision: rev, additionalFields: ['sha', 'filePaths'], ...common });
-    const commit: unknown = info.sha;
-    if (typeof commit !== 'string' || !/^[0-9a-f]{40}$/.test(commit)) throw new HubError('bad-response', id, `${id}@${rev}: the Hub's model info has no commit hash`);
-    const listed: unknown = info.filePaths;
-    const files = Array.isArray(listed) ? listed.filter((n): n is string => typeof n === 'string') : [];
+    const { commit, listed, files } = await repoFiles(id, rev, common);
     const pick = pickGgufFile(files, select);
     if ('error' in pick) throw new HubError('no-config', id, `${id}@${rev} has no config.json, and ${pick.error}`);
     if (pick.shards.length > MAX_GGUF_SHARDS) throw new HubError('too-large', id, `${id}@${rev}: ${pick.file} is split in ${pick.shards.length} shards; at most ${MAX_GGUF_SHARDS} are read`);
