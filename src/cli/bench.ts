@@ -15,6 +15,7 @@ import { ConfigReadError, inspectPath, readConfigFileOrThrow } from '../io/readC
 import { escapeLines, escapeText, terminalSafeJson } from '../core/escape';
 import { processOutput, type CliOutput } from './output';
 import { parseCount, parseCountList, SizeError } from '../core/sizes';
+import { scanFlags, UsageError } from './flags';
 
 const USAGE = `usage: kv-lens bench <config.json | folder> [--ep auto|cpu|webgpu|cuda] [--phase decode|prefill]
                      [--context L,...] [--prompt S] [--batch B] [--dtype fp32|fp16]
@@ -28,11 +29,6 @@ Exit codes: 0 done, 1 the run failed (unreadable config, unavailable EP, memory 
 2 usage error (unknown, repeated or inapplicable flag, bad value), 130 interrupted.`;
 
 /** A command-line mistake: the message names the flag; exit code 2. `help` asks for the usage itself (exit 0). */
-class UsageError extends Error {
-  constructor(message: string, readonly help = false) {
-    super(message);
-  }
-}
 
 /** Most tokens one context or prompt may name (the memory plan refuses what does not fit, with the largest that does). */
 const MAX_TOKENS = 2 ** 40;
@@ -68,39 +64,9 @@ interface BenchArgs {
 const VALUED = ['--ep', '--phase', '--context', '--prompt', '--batch', '--dtype', '--variants', '--op', '--threads'];
 
 function parseArgs(args: string[]): BenchArgs {
-  const flags = new Map<string, string>();
-  const positional: string[] = [];
-  let json = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg === '-h' || arg === '--help') help = true;
-    else if (arg === '--json') json = true;
-    else if (arg.startsWith('-') && arg !== '-') {
-      // The value is everything after the first '=': `--ep=webgpu=garbage` is the value "webgpu=garbage", refused.
-      const eq = arg.indexOf('=');
-      const name = eq < 0 ? arg : arg.slice(0, eq);
-      if (name === '--json' || name === '--help') throw new UsageError(`${name} takes no value (got ${JSON.stringify(arg)})`);
-      if (!VALUED.includes(name)) throw new UsageError(`unknown flag ${name}`);
-      let value: string | undefined;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else {
-        value = args[i + 1];
-        if (value !== undefined && value.startsWith('--')) throw new UsageError(`${name} needs a value (got the flag ${value})`);
-        i++;
-      }
-      if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
-      if (flags.has(name)) throw new UsageError(`${name} given twice (${JSON.stringify(flags.get(name))}, then ${JSON.stringify(value)}); give it once`);
-      flags.set(name, value);
-    } else positional.push(arg);
-  }
-  if (help) throw new UsageError('', true);
+  const { values: flags, booleans, positional } = scanFlags(args, { valued: VALUED, booleans: ['--json'] });
   if (positional.length !== 1) throw new UsageError(positional.length ? `one config file expected, got ${positional.length}` : 'missing <config.json>');
-  return { config: positional[0]!, flags, json };
+  return { config: positional[0]!, flags, json: booleans.has('--json') };
 }
 
 /** A folder given for the config means the config.json in it, as for `analyze`. */

@@ -9,6 +9,7 @@ import { escapeText, terminalSafeJson } from '../core/escape';
 import { POOL_METHODS, type PoolMethod } from '../core/uptrain/pool';
 import { convertCheckpoint, ConvertRefusal, type ConvertReport } from '../convert/runner';
 import { processOutput, type CliOutput } from './output';
+import { scanFlags, UsageError } from './flags';
 
 export const CONVERT_USAGE = `usage: kv-lens convert <SRC folder> --kv-heads N --out <DST folder> [--method mean|mean-norm] [--force] [--no-functional] [--json]
   Writes SRC (config.json + model.safetensors or a sharded index) to DST with each group of K/V heads mean-pooled
@@ -22,11 +23,6 @@ export const CONVERT_USAGE = `usage: kv-lens convert <SRC folder> --kv-heads N -
 The figures are attention-layer errors before fine-tuning, not model quality: fine-tune the result next.
 Exit codes: 0 written, 1 refused or failed (nothing written), 2 usage error, 130 interrupted.`;
 
-class UsageError extends Error {
-  constructor(message: string, readonly help = false) {
-    super(message);
-  }
-}
 
 interface ConvertArgs {
   src: string;
@@ -41,39 +37,10 @@ interface ConvertArgs {
 const VALUED = ['--kv-heads', '--out', '--method'];
 
 function parseArgs(args: string[]): ConvertArgs {
-  const flags = new Map<string, string>();
-  const positional: string[] = [];
-  let json = false;
-  let force = false;
-  let functional = true;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg === '-h' || arg === '--help') help = true;
-    else if (arg === '--json') json = true;
-    else if (arg === '--force') force = true;
-    else if (arg === '--no-functional') functional = false;
-    else if (arg.startsWith('-') && arg !== '-') {
-      const eq = arg.indexOf('=');
-      const name = eq < 0 ? arg : arg.slice(0, eq);
-      if (name === '--json' || name === '--force' || name === '--no-functional' || name === '--help') throw new UsageError(`${name} takes no value (got ${JSON.stringify(arg)})`);
-      if (!VALUED.includes(name)) throw new UsageError(`unknown flag ${name}`);
-      let value: string | undefined;
-      if (eq >= 0) value = arg.slice(eq + 1);
-      else {
-        value = args[++i];
-        if (value !== undefined && value.startsWith('--')) throw new UsageError(`${name} needs a value (got the flag ${value})`);
-      }
-      if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
-      if (flags.has(name)) throw new UsageError(`${name} given twice; give it once`);
-      flags.set(name, value);
-    } else positional.push(arg);
-  }
-  if (help) throw new UsageError('', true);
+  const { values: flags, booleans, positional } = scanFlags(args, { valued: VALUED, booleans: ['--json', '--force', '--no-functional'] });
+  const json = booleans.has('--json');
+  const force = booleans.has('--force');
+  const functional = !booleans.has('--no-functional');
   if (positional.length !== 1) throw new UsageError(positional.length ? `one SRC folder expected, got ${positional.length}` : 'missing <SRC folder>');
   const heads = flags.get('--kv-heads');
   if (heads === undefined) throw new UsageError('--kv-heads N is required');
