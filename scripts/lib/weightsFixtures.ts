@@ -6,27 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSafetensors, type FixtureTensor } from '../../test/support/safetensors';
+import { smallLlamaTensors, writeSafetensors, type FixtureTensor } from '../../test/support/safetensors';
 
 export const WEIGHTS_FIXTURE_FOLDERS = ['weights-ok', 'weights-kv-mismatch'];
 
+/** The weights fixtures' checkpoint: the small Llama with 2 KV heads (k_proj [128, 256]). */
 export function weightsFixtureTensors(): FixtureTensor[] {
-  const t: FixtureTensor[] = [
-    { name: 'model.embed_tokens.weight', dtype: 'BF16', shape: [1000, 256] },
-    { name: 'lm_head.weight', dtype: 'BF16', shape: [1000, 256] },
-    { name: 'model.norm.weight', dtype: 'BF16', shape: [256] },
-  ];
-  for (let i = 0; i < 2; i++) {
-    const l = `model.layers.${i}.`;
-    t.push(
-      { name: `${l}self_attn.q_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}self_attn.k_proj.weight`, dtype: 'BF16', shape: [128, 256] },
-      { name: `${l}self_attn.v_proj.weight`, dtype: 'BF16', shape: [128, 256] },
-      { name: `${l}self_attn.o_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}input_layernorm.weight`, dtype: 'BF16', shape: [256] },
-    );
-  }
-  return t;
+  return smallLlamaTensors();
 }
 
 /** Writes model.safetensors into each weights fixture folder of a workspace copy that has it. */

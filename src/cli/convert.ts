@@ -8,6 +8,7 @@
 import { escapeText, terminalSafeJson } from '../core/escape';
 import { POOL_METHODS, type PoolMethod } from '../core/uptrain/pool';
 import { convertCheckpoint, ConvertRefusal, type ConvertReport } from '../convert/runner';
+import type { ConvertJob } from '../convert/protocol';
 import { processOutput, type CliOutput } from './output';
 import { scanFlags, UsageError } from './flags';
 
@@ -24,15 +25,8 @@ The figures are attention-layer errors before fine-tuning, not model quality: fi
 Exit codes: 0 written, 1 refused or failed (nothing written), 2 usage error, 130 interrupted.`;
 
 
-interface ConvertArgs {
-  src: string;
-  out: string;
-  kvHeads: number;
-  method: PoolMethod;
-  force: boolean;
-  functional: boolean;
-  json: boolean;
-}
+/** The command line: the worker's conversion job, and how to print it. */
+type ConvertArgs = Omit<ConvertJob, 'kind'> & { json: boolean };
 
 const VALUED = ['--kv-heads', '--out', '--method'];
 

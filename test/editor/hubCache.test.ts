@@ -16,27 +16,12 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { cacheFiles, cacheModel, fakeCommit, startFakeHub, type FakeHub } from '../support/fakeHub';
 import { ggufHeader, str, u32, type GgufSpec } from '../support/ggufWriter';
-import { indexJson, writeRaw, writeSafetensors, type FixtureTensor } from '../support/safetensors';
+import { indexJson, SMALL_LLAMA_CONFIG, smallLlamaTensors, writeRaw, writeSafetensors, type FixtureTensor } from '../support/safetensors';
 import { closeAll, hoverTexts, setSetting, waitFor } from './helpers';
 
-const config = { model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, vocab_size: 1000, tie_word_embeddings: false, max_position_embeddings: 4096, torch_dtype: 'bfloat16' };
+const config = SMALL_LLAMA_CONFIG;
 
-function tensors(layers = [0, 1]): FixtureTensor[] {
-  const t: FixtureTensor[] = [];
-  if (layers.includes(0)) t.push({ name: 'model.embed_tokens.weight', dtype: 'BF16', shape: [1000, 256] }, { name: 'model.norm.weight', dtype: 'BF16', shape: [256] });
-  if (layers.includes(1)) t.push({ name: 'lm_head.weight', dtype: 'BF16', shape: [1000, 256] });
-  for (const i of layers) {
-    const l = `model.layers.${i}.`;
-    t.push(
-      { name: `${l}self_attn.q_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}self_attn.k_proj.weight`, dtype: 'BF16', shape: [128, 256] },
-      { name: `${l}self_attn.v_proj.weight`, dtype: 'BF16', shape: [128, 256] },
-      { name: `${l}self_attn.o_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}input_layernorm.weight`, dtype: 'BF16', shape: [256] },
-    );
-  }
-  return t;
-}
+const tensors = (layers = [0, 1]): FixtureTensor[] => smallLlamaTensors({ layers });
 
 /**
  * A GGUF of a small Llama: 4 query heads, `kv` KV heads, embedding 256 (head size 64), 2 blocks, F16 tensors.

@@ -72,3 +72,33 @@ export function indexJson(shards: Record<string, FixtureTensor[]>, extra: Record
   Object.assign(weight_map, extra);
   return JSON.stringify({ metadata: { total_size: total }, weight_map }, null, 2);
 }
+
+/**
+ * The small Llama the weights fixtures share (CLI, HF-cache and editor tests): hidden size 256, 4 query heads of
+ * 64, 2 layers, a 1,000-token vocabulary, untied, bf16. Its checkpoint is {@link smallLlamaTensors}.
+ */
+export const SMALL_LLAMA_CONFIG = { model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, vocab_size: 1000, tie_word_embeddings: false, max_position_embeddings: 4096, torch_dtype: 'bfloat16' };
+
+/**
+ * The small Llama's tensors for `layers` (default both): embed [1000, 256] and the final norm [256] with layer 0,
+ * lm_head [1000, 256] with layer 1 (so two shards of one layer each make the whole checkpoint); per layer q and o
+ * [256, 256], k and v [kvRows, 256] (128 = 2 KV heads x 64), the input norm [256].
+ */
+export function smallLlamaTensors(opts: { layers?: number[]; kvRows?: number } = {}): FixtureTensor[] {
+  const layers = opts.layers ?? [0, 1];
+  const kvRows = opts.kvRows ?? 128;
+  const t: FixtureTensor[] = [];
+  if (layers.includes(0)) t.push({ name: 'model.embed_tokens.weight', dtype: 'BF16', shape: [1000, 256] }, { name: 'model.norm.weight', dtype: 'BF16', shape: [256] });
+  if (layers.includes(1)) t.push({ name: 'lm_head.weight', dtype: 'BF16', shape: [1000, 256] });
+  for (const i of layers) {
+    const l = `model.layers.${i}.`;
+    t.push(
+      { name: `${l}self_attn.q_proj.weight`, dtype: 'BF16', shape: [256, 256] },
+      { name: `${l}self_attn.k_proj.weight`, dtype: 'BF16', shape: [kvRows, 256] },
+      { name: `${l}self_attn.v_proj.weight`, dtype: 'BF16', shape: [kvRows, 256] },
+      { name: `${l}self_attn.o_proj.weight`, dtype: 'BF16', shape: [256, 256] },
+      { name: `${l}input_layernorm.weight`, dtype: 'BF16', shape: [256] },
+    );
+  }
+  return t;
+}

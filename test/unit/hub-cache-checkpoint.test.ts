@@ -12,28 +12,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCli, jsonLines, runCli } from '../support/cli';
 import { cacheFiles, cacheModel } from '../support/fakeHub';
-import { indexJson, writeSafetensors, type FixtureTensor } from '../support/safetensors';
+import { indexJson, SMALL_LLAMA_CONFIG, smallLlamaTensors, writeSafetensors, type FixtureTensor } from '../support/safetensors';
 
-const config = { model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, vocab_size: 1000, tie_word_embeddings: false, max_position_embeddings: 4096, torch_dtype: 'bfloat16' };
+const config = SMALL_LLAMA_CONFIG;
 const text = (cfg: object) => JSON.stringify(cfg, null, 2);
 
-/** embed [1000, 256], lm_head [1000, 256], norm [256]; per layer q [256, 256], k and v [128, 256] (2 KV heads x 64), o [256, 256], norm [256]. */
-function tensors(layers = [0, 1]): FixtureTensor[] {
-  const t: FixtureTensor[] = [];
-  if (layers.includes(0)) t.push({ name: 'model.embed_tokens.weight', dtype: 'BF16', shape: [1000, 256] }, { name: 'model.norm.weight', dtype: 'BF16', shape: [256] });
-  if (layers.includes(1)) t.push({ name: 'lm_head.weight', dtype: 'BF16', shape: [1000, 256] });
-  for (const i of layers) {
-    const l = `model.layers.${i}.`;
-    t.push(
-      { name: `${l}self_attn.q_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}self_attn.k_proj.weight`, dtype: 'BF16', shape: [128, 256] },
-      { name: `${l}self_attn.v_proj.weight`, dtype: 'BF16', shape: [128, 256] },
-      { name: `${l}self_attn.o_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}input_layernorm.weight`, dtype: 'BF16', shape: [256] },
-    );
-  }
-  return t;
-}
+const tensors = (layers = [0, 1]): FixtureTensor[] => smallLlamaTensors({ layers });
 /** embed and lm_head 2 x 256,000; norms 3 x 256; per layer 65,536 + 2 x 32,768 + 65,536 + 256 (its norm) ... as safetensors-cli.test.ts: 905,984. */
 const PARAMS = 2 * 256_000 + 256 + 2 * (65_536 + 2 * 32_768 + 65_536 + 256);
 

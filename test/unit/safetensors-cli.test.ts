@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildCli, jsonLines, runCli } from '../support/cli';
-import { indexJson, safetensorsHeader, writeRaw, writeSafetensors, type FixtureTensor } from '../support/safetensors';
+import { indexJson, safetensorsHeader, SMALL_LLAMA_CONFIG, smallLlamaTensors, writeRaw, writeSafetensors, type FixtureTensor } from '../support/safetensors';
 
 const dir = mkdtempSync(join(tmpdir(), 'kvlens-stcli-'));
 let cli = '';
@@ -18,27 +18,10 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const config = { model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 2, vocab_size: 1000, tie_word_embeddings: false, max_position_embeddings: 4096, torch_dtype: 'bfloat16' };
+const config = SMALL_LLAMA_CONFIG;
 
 /** embed [1000, 256], lm_head [1000, 256], norm [256]; per layer q [256, 256], k and v [kvRows, 256], o [256, 256], norm [256]. */
-function tensors(kvRows = 128): FixtureTensor[] {
-  const t: FixtureTensor[] = [
-    { name: 'model.embed_tokens.weight', dtype: 'BF16', shape: [1000, 256] },
-    { name: 'lm_head.weight', dtype: 'BF16', shape: [1000, 256] },
-    { name: 'model.norm.weight', dtype: 'BF16', shape: [256] },
-  ];
-  for (let i = 0; i < 2; i++) {
-    const l = `model.layers.${i}.`;
-    t.push(
-      { name: `${l}self_attn.q_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}self_attn.k_proj.weight`, dtype: 'BF16', shape: [kvRows, 256] },
-      { name: `${l}self_attn.v_proj.weight`, dtype: 'BF16', shape: [kvRows, 256] },
-      { name: `${l}self_attn.o_proj.weight`, dtype: 'BF16', shape: [256, 256] },
-      { name: `${l}input_layernorm.weight`, dtype: 'BF16', shape: [256] },
-    );
-  }
-  return t;
-}
+const tensors = (kvRows = 128): FixtureTensor[] => smallLlamaTensors({ kvRows });
 
 function folder(name: string, cfg: object, files: Record<string, FixtureTensor[]>, index?: string): string {
   const f = join(dir, name);
